@@ -426,6 +426,9 @@ class LinkCheckResult(models.Model):
     class Meta:
         indexes = [models.Index(fields=["link", "-checked_at"], name="linkresult_link_time")]
 
+    def __str__(self) -> str:
+        return f"{self.result} at {self.checked_at:%Y-%m-%d %H:%M}"
+
 
 class ArticleLink(models.Model):
     """A URL an article links to, with where it appears (source, translation or both)."""
@@ -442,6 +445,9 @@ class ArticleLink(models.Model):
             models.UniqueConstraint(fields=["article", "link"], name="articlelink_unique"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.article_id} → {self.link_id}"
+
 
 class SourceSnapshot(models.Model):
     """A fetched version of an article's source post, for drift detection."""
@@ -457,3 +463,6 @@ class SourceSnapshot(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["article", "-fetched_at"], name="snapshot_article_time")]
+
+    def __str__(self) -> str:
+        return f"{self.article_id} @ {self.fetched_at:%Y-%m-%d}"

@@ -151,6 +151,9 @@ class Revision(models.Model):
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["article", "created_at"], name="revision_article_time")]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.round} of {self.article_id}"
+
 
 class Notification(models.Model):
     class Kind(models.TextChoices):
@@ -185,6 +188,9 @@ class Notification(models.Model):
                 name="notification_dedupe",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.user_id}"
 
 
 class GlossaryTerm(models.Model):
