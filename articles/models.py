@@ -301,6 +301,10 @@ class Job(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     max_attempts = models.PositiveSmallIntegerField(default=5)
     lease_until = models.DateTimeField(null=True, blank=True)
+    # Only the holder of the current lease may finish the job; a worker whose lease ran out
+    # and was taken over finds its token gone and leaves the result to the new holder.
+    lease_token = models.CharField(max_length=32, blank=True)
+    not_before = models.DateTimeField(null=True, blank=True)
     enqueued_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"

@@ -27,6 +27,38 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)"))
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix) -> None:
+    """One test database per pytest process, so concurrent runs never drop each other's."""
+    from pytest_django.fixtures import _set_suffix_to_test_databases
+
+    _drop_test_databases_of_dead_runs()
+    _set_suffix_to_test_databases(suffix=f"p{os.getpid()}")
+
+
+def _drop_test_databases_of_dead_runs() -> None:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if not db["ENGINE"].endswith("postgresql"):
+        return
+    import psycopg
+
+    prefix = f"test_{db['NAME']}_p"
+    try:
+        with psycopg.connect(host=db.get("HOST") or None, port=db.get("PORT") or None,
+                             user=db.get("USER") or None, dbname="postgres",
+                             autocommit=True, connect_timeout=5) as conn:
+            names = [row[0] for row in conn.execute(
+                "SELECT datname FROM pg_database WHERE datname LIKE %s", [prefix + "%"])]
+            for name in names:
+                pid = name[len(prefix):].split("_")[0]
+                if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    except psycopg.Error:
+        pass  # housekeeping only; the run itself doesn't depend on it
+
+
 @pytest.fixture
 def lctt_samples() -> Path:
     assert LCTT_SAMPLES.is_dir(), f"missing {LCTT_SAMPLES}"
