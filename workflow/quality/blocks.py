@@ -313,9 +313,7 @@ def _is_image_only(inline_tok: Token) -> bool:
     for child in children:
         if child.type == "image":
             saw_image = True
-        elif child.type in ("softbreak", "hardbreak", "link_open", "link_close"):
-            continue
-        elif child.type == "text" and not child.content.strip():
+        elif child.type in ("softbreak", "hardbreak", "link_open", "link_close") or (child.type == "text" and not child.content.strip()):
             continue
         else:
             return False
