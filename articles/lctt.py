@@ -22,6 +22,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "Title",
     "apply_fields",
     "decode",
+    "differing_fields",
     "encode",
     "extract_fields",
     "make_filename",
@@ -1240,13 +1242,23 @@ def _github(handle: str) -> tuple[str, str]:
     return handle, f"https://github.com/{handle}"
 
 
-def apply_fields(doc: LcttDocument, fields: ArticleFields, *, kind: str) -> list[str]:
+def apply_fields(
+    doc: LcttDocument,
+    fields: ArticleFields,
+    *,
+    kind: str,
+    normalize: Callable[[ArticleFields], ArticleFields] | None = None,
+) -> list[str]:
     """Edit ``doc`` so that it says ``fields``, touching only what differs.
 
     Returns the names of the fields that were changed. An unchanged article leaves the
     document byte for byte as it was; a claim changes the translator line only.
+    ``normalize`` is applied to what the document says before comparing (e.g. the
+    importer's cut to column lengths), so values stored shortened do not count as edits.
     """
     old = extract_fields(doc, kind=kind)
+    if normalize is not None:
+        old = normalize(old)
     changed = differing_fields(old, fields, kind=kind)
     if not changed:
         return []
