@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .blocks import PROSE_KINDS, _md, parse_markdown, split_lines
+from .blocks import BLOCKQUOTE, LIST, PROSE_KINDS, TABLE, _md, parse_markdown, split_lines
 from .text import HAN
 
 # --- sentinels -------------------------------------------------------------------------
@@ -333,7 +333,7 @@ def _autofix_once(markdown: str) -> str:
     for block in doc.blocks:
         if block.kind not in PROSE_KINDS or not block.text:
             continue
-        new_text = fix_block(block.text, nested_code=block.codes)
+        new_text = analyze_block(block.text, nested=block.kind in (LIST, BLOCKQUOTE, TABLE)).fixed
         if new_text == block.text:
             continue
         pieces.append(markdown[pos : block.start])
@@ -345,34 +345,58 @@ def _autofix_once(markdown: str) -> str:
     return "".join(pieces)
 
 
-def fix_block(text: str, *, nested_code: tuple[tuple[str, str], ...] = ()) -> str:
-    """The block text with the fixable rules applied; nested code/HTML blocks untouched."""
-    if not nested_code and "<" not in text:
-        return check_block_text(text).fixed
-    # A container holding code or HTML blocks: fix only the runs of lines outside them.
+def _segments(text: str) -> list[tuple[int, str, bool]]:
+    """(line offset, text, protected) runs: nested code and HTML blocks are protected."""
     lines = split_lines(text)
     protected = [False] * len(lines)
     for tok in _md.parse(text):
         if tok.type in ("fence", "code_block", "html_block") and tok.map:
             for k in range(tok.map[0], min(tok.map[1], len(lines))):
                 protected[k] = True
-    if not any(protected):
-        return check_block_text(text).fixed
-    out: list[str] = []
-    run: list[str] = []
-    for line, prot in zip(lines, protected, strict=True):
-        if prot:
-            if run:
-                out.append(check_block_text("".join(run)).fixed)
-                run = []
-            out.append(line)
-        else:
-            run.append(line)
-    if run:
-        out.append(check_block_text("".join(run)).fixed)
-    return "".join(out)
+    runs: list[tuple[int, str, bool]] = []
+    start = 0
+    for k in range(1, len(lines) + 1):
+        if k == len(lines) or protected[k] != protected[start]:
+            runs.append((start, "".join(lines[start:k]), protected[start]))
+            start = k
+    return runs
+
+
+def analyze_block(text: str, *, nested: bool = True) -> BlockTypography:
+    """Findings and fixed text of a prose block; nested code/HTML blocks are left out.
+
+    ``nested=False`` promises the block holds no nested code or HTML block (a paragraph
+    or heading) and skips looking for them.
+    """
+    if not nested or ("`" not in text and "~~~" not in text and "<" not in text
+                      and "\n    " not in text and "\t" not in text):
+        return check_block_text(text)
+    runs = _segments(text)
+    if len(runs) == 1 and not runs[0][2]:
+        return check_block_text(text)
+    merged: dict[str, list] = {}
+    fixed: list[str] = []
+    for offset, run, is_protected in runs:
+        if is_protected:
+            fixed.append(run)
+            continue
+        result = check_block_text(run)
+        fixed.append(result.fixed)
+        for f in result.findings:
+            entry = merged.setdefault(f.code, [0, offset + f.line_offset, f.excerpt])
+            entry[0] += f.count
+    return BlockTypography(
+        tuple(Finding(code, n, line, excerpt) for code, (n, line, excerpt) in merged.items()),
+        "".join(fixed),
+    )
+
+
+def fix_block(text: str) -> str:
+    """The block text with the fixable rules applied; nested code/HTML blocks untouched."""
+    return analyze_block(text).fixed
 
 
 __all__ = [
-    "TYPOGRAPHY_CODES", "BlockTypography", "Finding", "autofix", "check_block_text", "fix_block", "mask",
+    "TYPOGRAPHY_CODES", "BlockTypography", "Finding", "analyze_block", "autofix", "check_block_text",
+    "fix_block", "mask",
 ]

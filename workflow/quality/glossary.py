@@ -1,0 +1,243 @@
+"""Glossary: terms, CSV import and term matching in source markdown.
+
+Matching rules (``find_terms``): whole words (a term never matches inside a longer word),
+case-insensitive unless the term is marked case sensitive, any run of whitespace between
+the words of a multi-word term, an optional English plural ``s``/``es`` on
+case-insensitive terms, longest match first and no overlaps; code blocks, inline code,
+URLs, HTML and the header and footer are skipped.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from bisect import bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .blocks import PROSE_KINDS, Block, parse_markdown
+from .typography import mask
+
+MAX_TERM_LENGTH = 200  # GlossaryTerm.source_term / target_term max_length
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    source: str
+    target: str
+    note: str = ""
+    case_sensitive: bool = False
+
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """Accepted translations: the target may list alternatives separated by | / ；"""
+        parts = re.split(r"[|/；;]", self.target)
+        return tuple(p.strip() for p in parts if p.strip())
+
+
+@dataclass(frozen=True, slots=True)
+class TermHit:
+    term: Term
+    start: int          # character offsets in the markdown given to find_terms
+    end: int
+    line: int           # 1-based
+    block: int          # index into the document's blocks
+    text: str           # the matched text as written
+
+
+def as_term(obj: Term | object) -> Term:
+    """A Term from a Term or anything shaped like workflow.GlossaryTerm."""
+    if isinstance(obj, Term):
+        return obj
+    return Term(
+        source=str(obj.source_term), target=str(obj.target_term),
+        note=str(getattr(obj, "note", "") or ""), case_sensitive=bool(getattr(obj, "case_sensitive", False)),
+    )
+
+
+_WORD_START_RE = re.compile(r"(?<![A-Za-z0-9_])[A-Za-z0-9]+")
+
+
+def _first_word(term: str) -> str:
+    m = re.search(r"[A-Za-z0-9]+", term)
+    return m.group(0).casefold() if m else ""
+
+
+class _Matcher:
+    def __init__(self, terms: tuple[Term, ...]):
+        self.by_first: dict[str, list[tuple[re.Pattern[str], Term]]] = {}
+        self.other: list[tuple[re.Pattern[str], Term]] = []
+        for term in sorted(terms, key=lambda t: len(t.source), reverse=True):
+            words = term.source.split()
+            if not words:
+                continue
+            body = r"\s+".join(re.escape(w) for w in words)
+            if not term.case_sensitive and term.source[-1].isalpha():
+                body += r"(?:s|es)?"
+            start_boundary = r"(?<![A-Za-z0-9_])" if term.source[0].isalnum() else ""
+            pattern = re.compile(
+                start_boundary + body + r"(?![A-Za-z0-9_])", 0 if term.case_sensitive else re.IGNORECASE
+            )
+            if term.source[0].isalnum():
+                self.by_first.setdefault(_first_word(term.source), []).append((pattern, term))
+            else:
+                self.other.append((pattern, term))
+
+    def find(self, text: str) -> list[tuple[int, int, Term]]:
+        hits: list[tuple[int, int, Term]] = []
+        for pattern, term in self.other:
+            hits.extend((m.start(), m.end(), term) for m in pattern.finditer(text))
+        for m in _WORD_START_RE.finditer(text):
+            candidates = self.by_first.get(m.group(0).casefold())
+            if not candidates:
+                continue
+            for pattern, term in candidates:  # longest first
+                hit = pattern.match(text, m.start())
+                if hit:
+                    hits.append((hit.start(), hit.end(), term))
+                    break
+        # Longest match first, no overlaps.
+        hits.sort(key=lambda h: (-(h[1] - h[0]), h[0]))
+        taken: list[tuple[int, int, Term]] = []
+        for h in hits:
+            if all(h[1] <= t[0] or h[0] >= t[1] for t in taken):
+                taken.append(h)
+        taken.sort(key=lambda h: h[0])
+        return taken
+
+
+@lru_cache(maxsize=32)
+def _matcher(terms: tuple[Term, ...]) -> _Matcher:
+    return _Matcher(terms)
+
+
+def _work_to_text_offsets(text: str) -> tuple[str, list[int]]:
+    """The masked working string and, for each of its characters, the offset in ``text``."""
+    masked = mask(text)
+    offsets: list[int] = []
+    seg = iter(masked.segments)
+    pos = 0
+    for ch in masked.work:
+        offsets.append(pos)
+        if "\ue000" <= ch <= "\ue006":
+            pos += len(next(seg))
+        else:
+            pos += 1
+    offsets.append(pos)
+    return masked.work, offsets
+
+
+@lru_cache(maxsize=4096)
+def _block_hits(text: str, terms: tuple[Term, ...]) -> tuple[tuple[int, int, Term, str], ...]:
+    work, offsets = _work_to_text_offsets(text)
+    out = []
+    for start, end, term in _matcher(terms).find(work):
+        s, e = offsets[start], offsets[end]
+        out.append((s, e, term, text[s:e]))
+    return tuple(out)
+
+
+def find_terms_in_blocks(blocks: Iterable[Block], terms: Iterable[Term | object], line_starts) -> list[TermHit]:
+    terms_t = tuple(as_term(t) for t in terms)
+    if not terms_t:
+        return []
+    hits: list[TermHit] = []
+    for block in blocks:
+        if block.kind not in PROSE_KINDS:
+            continue
+        for s, e, term, written in _block_hits(block.text, terms_t):
+            start = block.start + s
+            hits.append(TermHit(term, start, block.start + e, bisect_right(line_starts, start), block.index, written))
+    return hits
+
+
+def find_terms(source_md: str, terms: Iterable[Term | object]) -> list[TermHit]:
+    """Glossary terms in the prose of ``source_md``, with offsets for highlighting."""
+    doc = parse_markdown(source_md)
+    return find_terms_in_blocks(doc.blocks, terms, doc.line_starts)
+
+
+def uses_term(translation_text: str, term: Term) -> bool:
+    low = translation_text.casefold()
+    return any(t.casefold() in low for t in term.targets)
+
+
+# --- CSV import -------------------------------------------------------------------------
+
+class GlossaryCSVError(ValueError):
+    """Raised with every bad row; ``errors`` is a list of (line number, message)."""
+
+    def __init__(self, errors: list[tuple[int, str]]):
+        self.errors = errors
+        super().__init__("; ".join(f"line {n}: {msg}" for n, msg in errors))
+
+
+_HEADER_NAMES = {
+    "english": "english", "source": "english", "source_term": "english", "en": "english", "term": "english",
+    "英文": "english", "chinese": "chinese", "target": "chinese", "target_term": "chinese", "zh": "chinese",
+    "中文": "chinese", "translation": "chinese", "译名": "chinese", "note": "note", "notes": "note",
+    "备注": "note", "说明": "note", "case_sensitive": "case_sensitive", "case sensitive": "case_sensitive",
+}
+_TRUE = {"1", "true", "yes", "y", "是"}
+_FALSE = {"", "0", "false", "no", "n", "否"}
+
+
+def parse_glossary_csv(text: str) -> list[Term]:
+    """Parse ``english,chinese,note`` rows (header row optional, UTF-8 with or without BOM).
+
+    An optional ``case_sensitive`` column is read when the header names it. Raises
+    :class:`GlossaryCSVError` listing every bad row; nothing is returned half-parsed.
+    """
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    except csv.Error as exc:
+        raise GlossaryCSVError([(0, f"not valid CSV: {exc}")]) from exc
+    columns = ["english", "chinese", "note"]
+    start = 0
+    if rows and rows[0]:
+        names = [c.strip().casefold() for c in rows[0]]
+        if names[0] in _HEADER_NAMES and _HEADER_NAMES[names[0]] == "english":
+            mapped = [_HEADER_NAMES.get(n) for n in names]
+            unknown = [rows[0][k] for k, m in enumerate(mapped) if m is None]
+            if unknown:
+                raise GlossaryCSVError([(1, f"unknown column(s): {', '.join(unknown)}")])
+            if "chinese" not in mapped:
+                raise GlossaryCSVError([(1, "the header has no chinese column")])
+            columns = mapped  # type: ignore[assignment]
+            start = 1
+    terms: list[Term] = []
+    errors: list[tuple[int, str]] = []
+    seen: dict[str, int] = {}
+    for number, row in enumerate(rows[start:], start=start + 1):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) > len(columns):
+            errors.append((number, f"{len(row)} columns, expected at most {len(columns)}"))
+            continue
+        values = dict(zip(columns, (cell.strip() for cell in row), strict=False))
+        english, chinese = values.get("english", ""), values.get("chinese", "")
+        problems = []
+        if not english:
+            problems.append("the English term is empty")
+        if not chinese:
+            problems.append("the Chinese term is empty")
+        if len(english) > MAX_TERM_LENGTH or len(chinese) > MAX_TERM_LENGTH:
+            problems.append(f"a term is longer than {MAX_TERM_LENGTH} characters")
+        flag = values.get("case_sensitive", "").casefold()
+        if flag not in _TRUE | _FALSE:
+            problems.append(f"case_sensitive must be yes or no, not {flag!r}")
+        key = english.casefold()
+        if english and key in seen:
+            problems.append(f"duplicate of line {seen[key]}")
+        if problems:
+            errors.append((number, "; ".join(problems)))
+            continue
+        seen[key] = number
+        terms.append(Term(english, chinese, values.get("note", ""), flag in _TRUE))
+    if errors:
+        raise GlossaryCSVError(errors)
+    return terms
