@@ -135,7 +135,7 @@ def extract_article(html: str, *, url: str) -> ExtractedArticle:
     content = _xml_to_html(document.body, code_blocks)
     _drop_leading_title(content, title)
     _restore_list_starts(content, list_starts)
-    if not _has_content(content):
+    if not _is_article(content):
         raise ExtractionError()
 
     author_name = _clean_author(document.author or "")
@@ -631,6 +631,26 @@ def _remove_keep_tail(elem: etree._Element) -> None:
 def _has_content(elem: etree._Element) -> bool:
     text = "".join(elem.itertext()) if isinstance(elem.tag, str) else ""
     return bool(text.strip()) or any(True for _img in elem.iter("img"))
+
+
+MIN_ARTICLE_WORDS = 3
+
+
+def _is_article(content: lxml_html.HtmlElement) -> bool:
+    """Some prose, a picture or code: a bare list of links (a menu) is not an article."""
+    if next(content.iter("img", "pre"), None) is not None:
+        return True
+    words = 0
+    for elem in content.iter():
+        if not isinstance(elem.tag, str):
+            continue
+        in_link = elem.tag == "a" or any(True for _ in elem.iterancestors("a"))
+        if not in_link:
+            words += len(re.findall(r"\w+", elem.text or ""))
+        parent_in_link = elem is not content and any(True for _ in elem.iterancestors("a"))
+        if elem is not content and not parent_in_link:
+            words += len(re.findall(r"\w+", elem.tail or ""))
+    return words >= MIN_ARTICLE_WORDS
 
 
 def _drop_leading_title(content: lxml_html.HtmlElement, title: str) -> None:

@@ -285,6 +285,18 @@ def _clean_url(url: str) -> str:
 
 
 FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
+INLINE_CODE_SPAN = re.compile(r"(`+).+?\1")
+DOUBLE_SPACE = re.compile(r"(?<=\S) {2,}(?=\S)")
+
+
+def _single_spaces(line: str) -> str:
+    """Collapse runs of spaces left by dropped inline elements, not inside code spans."""
+    pieces, last = [], 0
+    for match in INLINE_CODE_SPAN.finditer(line):
+        pieces += [DOUBLE_SPACE.sub(" ", line[last:match.start()]), match.group(0)]
+        last = match.end()
+    pieces.append(DOUBLE_SPACE.sub(" ", line[last:]))
+    return "".join(pieces)
 
 
 def _tidy_markdown(markdown: str) -> str:
@@ -294,7 +306,7 @@ def _tidy_markdown(markdown: str) -> str:
     for line in markdown.split("\n"):
         match = FENCE.match(line)
         if fence is None:
-            line = line.rstrip()
+            line = _single_spaces(line.rstrip())
             if match:
                 fence = match.group(1)
             if not line and (not lines or not lines[-1]):
