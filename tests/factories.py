@@ -51,3 +51,14 @@ class ArticleFactory(factory.django.DjangoModelFactory):
     word_count = 28
     state = ArticleState.AVAILABLE
     available_at = factory.LazyFunction(timezone.now)
+
+
+def make_user(username: str, *roles: str, **extra) -> object:
+    """A user with the given role groups (collector, translator, reviewer, publisher)."""
+    return UserFactory(username=username, roles=list(roles) or ["translator"], **extra)
+
+
+def set_translation(article: Article, text: str, title: str = "一篇测试译文") -> None:
+    """Put a draft on an article without going through the workflow (test set-up only)."""
+    Article.objects.filter(pk=article.pk).update(translation_markdown=text, title=title)
+    article.refresh_from_db()

@@ -3,7 +3,33 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from . import permissions
 
 
 def navigation(request: HttpRequest) -> dict:
-    return {}
+    """Navigation links (with the current one marked) and the user's roles for templates."""
+    user = getattr(request, "user", None)
+    path = getattr(request, "path", "")
+    links = [(reverse("workflow:published_list"), _("Published"), "published")]
+    signed_in = permissions.is_active_user(user)
+    if signed_in:
+        links.insert(0, (reverse("workflow:available"), _("Available articles"), "available"))
+        links.insert(1, (reverse("workflow:my_work"), _("My work"), "my_work"))
+        if permissions.is_reviewer(user):
+            links.insert(2, (reverse("workflow:review_queue"), _("Review queue"), "review_queue"))
+    links.append((reverse("workflow:leaderboard"), _("Leaderboard"), "leaderboard"))
+    nav = []
+    for url, label, key in links:
+        current = path == url if url == "/" else path.startswith(url)
+        nav.append({"url": url, "label": label, "key": key, "current": current})
+    return {
+        "nav_links": nav,
+        "user_roles": {
+            "reviewer": permissions.is_reviewer(user),
+            "publisher": permissions.is_publisher(user),
+            "editor": permissions.is_editor(user),
+        } if signed_in else {},
+    }

@@ -1,0 +1,270 @@
+"""Admin for editors: article lists with the workflow's queues, Publish and Release actions.
+
+Nothing here writes ``state`` directly: the actions call ``workflow.services``; the
+lifecycle fields are read-only. Articles are never deleted from the admin — they are
+withdrawn instead — and their audit events are shown read-only.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from workflow import permissions, services
+from workflow.models import Event
+
+from .models import (
+    Article,
+    ArticleState,
+    DomainRule,
+    Feed,
+    FeedEntry,
+    Job,
+    LcttSource,
+    LinkStatus,
+)
+
+
+class QueueFilter(admin.SimpleListFilter):
+    title = _("queue")
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("approved", _("Approved, waiting to be published")),
+            ("stale", _("Claims past their deadline")),
+            ("backlog", _("Waiting for review")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "approved":
+            return queryset.filter(state=ArticleState.APPROVED).order_by("approved_at", "id")
+        if self.value() == "stale":
+            return queryset.filter(state=ArticleState.CLAIMED, claim_deadline__lt=timezone.now())
+        if self.value() == "backlog":
+            return queryset.filter(state__in=[ArticleState.SUBMITTED, ArticleState.IN_REVIEW]).order_by("submitted_at")
+        return queryset
+
+
+class EventInline(admin.TabularInline):
+    """The audit log, read-only: events are append-only."""
+
+    model = Event
+    fields = ("created_at", "action", "actor", "from_state", "to_state", "note")
+    readonly_fields = fields
+    ordering = ("created_at", "id")
+    extra = 0
+    can_delete = False
+    show_change_link = False
+    verbose_name_plural = _("audit events")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+LIFECYCLE_FIELDS = (
+    "state", "version", "review_round", "collector", "translator", "reviewer", "publisher",
+    "published_url", "translation_markdown", "created_at", "updated_at", "fetched_at",
+    "available_at", "claimed_at", "claim_deadline", "submitted_at", "review_started_at",
+    "approved_at", "published_at", "withdrawn_at", "source_changed_at", "duplicate_of",
+)
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    list_display = ("display_title", "state", "category", "difficulty", "translator", "reviewer",
+                    "claim_deadline", "submitted_at", "published_at")
+    list_filter = (QueueFilter, "state", "category", "difficulty")
+    search_fields = ("subject", "title", "via", "author_name", "collector__username",
+                     "translator__username", "reviewer__username", "publisher__username")
+    list_select_related = ("translator", "reviewer")
+    date_hierarchy = "published_at"
+    ordering = ("-updated_at", "-id")
+    readonly_fields = (*LIFECYCLE_FIELDS, "import_warnings", "page_link")
+    fieldsets = (
+        (None, {"fields": ("page_link", "subject", "title", "via", "author_name", "author_url",
+                           "source_date", "day_counter", "category", "difficulty", "word_count",
+                           "lctt_filename")}),
+        (_("Workflow (changed only through the workflow)"), {"fields": LIFECYCLE_FIELDS}),
+        (_("Source"), {"fields": ("source_markdown",), "classes": ("collapse",)}),
+        (_("Import"), {"fields": ("import_warnings",)}),
+    )
+    inlines = [EventInline]
+    actions = ["publish_selected", "release_selected_claims"]
+    change_form_template = "admin/articles/article/change_form.html"
+    show_full_result_count = False
+
+    @admin.display(description=_("title"), ordering="title")
+    def display_title(self, obj: Article) -> str:
+        return obj.display_title
+
+    @admin.display(description=_("page"))
+    def page_link(self, obj: Article) -> str:
+        if not obj.pk:
+            return "—"
+        return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), obj.get_absolute_url())
+
+    @admin.display(description=_("import warnings"))
+    def import_warnings(self, obj: Article) -> str:
+        try:
+            source = obj.lctt_source
+        except LcttSource.DoesNotExist:
+            return "—"
+        warnings = source.warnings or []
+        if not warnings:
+            return format_html("{} <code>{}</code>", gettext("none, imported from"), source.path)
+        return format_html(
+            "<code>{}</code><ul>{}</ul>", source.path,
+            format_html_join("", "<li>{}</li>", ((str(w),) for w in warnings)),
+        )
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # articles are withdrawn, never deleted
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        if not permissions.is_publisher(request.user):
+            actions.pop("publish_selected", None)
+        return actions
+
+    def save_model(self, request, obj: Article, form, change) -> None:
+        if "via" in form.changed_data:
+            obj.via_normalized = _normalize(obj.via)
+        if not change and obj.collector_id is None:
+            obj.collector = request.user
+        super().save_model(request, obj, form, change)
+
+    def _run(self, request, articles, call, done_message) -> None:
+        done, refused = 0, []
+        for article in articles:
+            try:
+                call(article)
+            except services.TransitionError as error:
+                refused.append(f"{article.display_title}: {error.message}")
+            else:
+                done += 1
+        if done:
+            self.message_user(request, done_message % {"n": done}, messages.SUCCESS)
+        for line in refused:
+            self.message_user(request, line, messages.ERROR)
+
+    @admin.action(description=_("Publish the selected approved articles"))
+    def publish_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._run(request, queryset.order_by("approved_at", "id"),
+                  lambda a: services.publish_article(article=a, user=request.user),
+                  gettext("Published %(n)d article(s)."))
+
+    @admin.action(description=_("Release the selected claims"))
+    def release_selected_claims(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._run(request, queryset,
+                  lambda a: services.release_claim(article=a, user=request.user),
+                  gettext("Released %(n)d claim(s)."))
+
+    def get_urls(self):
+        urls = super().get_urls()
+        custom = [
+            path("<int:pk>/publish/", self.admin_site.admin_view(self.publish_view),
+                 name="articles_article_publish"),
+        ]
+        return custom + urls
+
+    def publish_view(self, request: HttpRequest, pk: int):
+        return _publish_one(self, request, pk)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        article = Article.objects.filter(pk=object_id).only("state").first()
+        extra_context["can_publish"] = bool(article) and permissions.can_publish(request.user, article)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+@require_POST
+def _publish_one(model_admin: ArticleAdmin, request: HttpRequest, pk: int):
+    article = get_object_or_404(Article, pk=pk)
+    back = reverse("admin:articles_article_change", args=[pk])
+    try:
+        services.publish_article(article=article, user=request.user, url=request.POST.get("url") or None)
+    except services.NotAllowed as error:
+        return TemplateResponse(request, "403.html", {"message": error.message}, status=403)
+    except services.TransitionError as error:
+        model_admin.message_user(request, error.message, messages.ERROR)
+        return HttpResponseRedirect(back)
+    model_admin.message_user(request, gettext("Published."), messages.SUCCESS)
+    return HttpResponseRedirect(back)
+
+
+def _normalize(url: str) -> str:
+    try:
+        from articles.urlnorm import normalize_url
+    except ImportError:
+        return url
+    return normalize_url(url) if url else ""
+
+
+@admin.register(LcttSource)
+class LcttSourceAdmin(admin.ModelAdmin):
+    list_display = ("path", "article", "imported_at", "reimported_at")
+    search_fields = ("path",)
+    readonly_fields = ("article", "path", "sha256", "warnings", "imported_at", "reimported_at")
+    exclude = ("raw",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(DomainRule)
+class DomainRuleAdmin(admin.ModelAdmin):
+    list_display = ("domain", "action", "reason", "created_at")
+    list_filter = ("action",)
+    search_fields = ("domain", "reason")
+
+
+@admin.register(Feed)
+class FeedAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "url", "active", "category", "last_polled_at", "last_status")
+    list_filter = ("active", "category")
+    search_fields = ("title", "url")
+
+
+@admin.register(FeedEntry)
+class FeedEntryAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "feed", "status", "published_at")
+    list_filter = ("status",)
+    search_fields = ("title", "url")
+    raw_id_fields = ("article", "feed")
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "kind", "status", "attempts", "article", "created_at", "finished_at")
+    list_filter = ("kind", "status")
+    raw_id_fields = ("article", "feed")
+
+
+@admin.register(LinkStatus)
+class LinkStatusAdmin(admin.ModelAdmin):
+    list_display = ("url", "result", "status_code", "checked_at")
+    list_filter = ("result",)
+    search_fields = ("url",)

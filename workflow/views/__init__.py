@@ -1,0 +1,1 @@
+"""Views stay thin: pages read through workflow.selectors, actions call workflow.services."""

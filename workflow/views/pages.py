@@ -1,0 +1,226 @@
+"""Pages: public ones (published list, article, contributors, leaderboard) and the work pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from articles.models import ArticleState, LcttSource
+
+from .. import permissions, selectors
+from ..forms import (
+    AvailableFilterForm,
+    NoteForm,
+    PublishedFilterForm,
+    PublishForm,
+    TranslationForm,
+    WithdrawForm,
+)
+from ..models import Profile, Revision
+from .helpers import forbidden, get_article, signed_in
+
+
+def _page_size() -> int:
+    return max(5, min(int(getattr(settings, "PAGE_SIZE", 50)), 200))
+
+
+@require_GET
+def published_list(request: HttpRequest) -> HttpResponse:
+    form = PublishedFilterForm(request.GET or None)
+    qs, order = selectors.published_articles(**form.filters())
+    page = selectors.keyset_page(qs, order=order, cursor=request.GET.get("cursor"), size=_page_size())
+    return render(request, "workflow/published_list.html", {"form": form, "page": page})
+
+
+def actions_for(user, article) -> dict[str, bool]:
+    """Which buttons the article's pages show; the services check again on POST."""
+    return {
+        "claim": permissions.can_claim(user, article),
+        "translate": permissions.can_edit_draft(user, article),
+        "release": article.state == ArticleState.CLAIMED
+        and (permissions.is_translator_of(user, article) or bool(getattr(user, "is_staff", False))),
+        "start_review": permissions.can_start_review(user, article),
+        "review": article.state in (ArticleState.SUBMITTED, ArticleState.IN_REVIEW)
+        and permissions.can_review(user, article),
+        "decide": permissions.can_decide_review(user, article),
+        "publish": permissions.can_publish(user, article),
+        "approve_and_publish": permissions.can_approve_and_publish(user, article),
+        "withdraw": permissions.can_withdraw(user, article),
+        "restore": article.state == ArticleState.WITHDRAWN
+        and (permissions.is_editor(user) or getattr(article, "collector_id", None) == getattr(user, "pk", None)),
+        "make_available": permissions.can_make_available(user, article),
+        "view_draft": permissions.can_view_draft(user, article),
+    }
+
+
+@require_GET
+def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    article = get_article(pk)
+    if not permissions.can_view_article(request.user, article):
+        if not request.user.is_authenticated:
+            from django.contrib.auth.views import redirect_to_login
+
+            return redirect_to_login(request.get_full_path())
+        return forbidden(request, _("This article has been withdrawn."))
+    allowed = actions_for(request.user, article)
+    return render(request, "workflow/article_detail.html", {
+        "article": article,
+        "reviewers": selectors.reviewers_of(article),
+        "events": selectors.timeline(article),
+        "allowed": allowed,
+        "publish_form": PublishForm(),
+        "withdraw_form": WithdrawForm(),
+        "note_form": NoteForm(),
+        "warnings": _lctt_warnings(article) if permissions.is_editor(request.user) else [],
+    })
+
+
+def _lctt_warnings(article) -> list:
+    try:
+        return list(article.lctt_source.warnings or [])
+    except LcttSource.DoesNotExist:
+        return []
+
+
+@require_GET
+def contributor(request: HttpRequest, username: str) -> HttpResponse:
+    person = get_object_or_404(get_user_model(), username=username)
+    qs, order = selectors.contributor_articles(person)
+    page = selectors.keyset_page(qs, order=order, cursor=request.GET.get("cursor"), size=_page_size())
+    return render(request, "workflow/contributor.html", {
+        "person": person,
+        "profile": Profile.objects.filter(user=person).first(),
+        "counts": selectors.contributor_counts(person),
+        "page": page,
+    })
+
+
+LEADERBOARD_ROLES = ["", "collector", "translator", "reviewer", "publisher"]
+
+
+@require_GET
+def leaderboard(request: HttpRequest) -> HttpResponse:
+    role = request.GET.get("role", "")
+    role = role if role in LEADERBOARD_ROLES else ""
+    period = "12m" if request.GET.get("period") == "12m" else "all"
+    since = timezone.now() - dt.timedelta(days=365) if period == "12m" else None
+    return render(request, "workflow/leaderboard.html", {
+        "rows": selectors.leaderboard(role=role, since=since),
+        "role": role,
+        "period": period,
+        "roles": [(r, selectors.ROLE_LABELS.get(r, _("Combined"))) for r in LEADERBOARD_ROLES],
+        "weights": selectors.ROLE_WEIGHTS,
+    })
+
+
+@signed_in
+@require_GET
+def available_list(request: HttpRequest) -> HttpResponse:
+    form = AvailableFilterForm(request.GET or None)
+    qs, order = selectors.available_articles(**form.filters())
+    page = selectors.keyset_page(qs, order=order, cursor=request.GET.get("cursor"), size=_page_size())
+    return render(request, "workflow/available_list.html", {
+        "form": form, "page": page,
+        "open_claims": selectors.open_claims_of(request.user),
+        "max_claims": settings.MAX_OPEN_CLAIMS,
+        "claim_days": settings.CLAIM_DAYS,
+    })
+
+
+@signed_in
+@require_GET
+def my_work(request: HttpRequest) -> HttpResponse:
+    return render(request, "workflow/my_work.html", {
+        "work": selectors.my_work(request.user),
+        "max_claims": settings.MAX_OPEN_CLAIMS,
+    })
+
+
+@signed_in
+@require_GET
+def review_queue(request: HttpRequest) -> HttpResponse:
+    if not permissions.is_reviewer(request.user):
+        return forbidden(request, _("Only reviewers can see the review queue."))
+    qs, order = selectors.review_queue()
+    page = selectors.keyset_page(qs, order=order, cursor=request.GET.get("cursor"), size=_page_size())
+    return render(request, "workflow/review_queue.html", {
+        "page": page, "in_review": selectors.in_review(), "now": timezone.now(),
+    })
+
+
+def translate_context(article, *, form=None, conflict=None) -> dict:
+    form = form or TranslationForm(initial={
+        "title": article.title, "text": article.translation_markdown, "base_version": article.version,
+    })
+    return {
+        "article": article,
+        "form": form,
+        "conflict": conflict,
+        "progress": _progress(article.source_markdown, article.translation_markdown),
+    }
+
+
+def _progress(source: str, translation: str) -> int:
+    """Share of the source's paragraphs with a counterpart in the draft, 0–100."""
+    source_paragraphs = [p for p in source.split("\n\n") if p.strip()]
+    done = [p for p in translation.split("\n\n") if p.strip()]
+    if not source_paragraphs:
+        return 0
+    return min(100, round(100 * len(done) / len(source_paragraphs)))
+
+
+@signed_in
+@require_GET
+def translate(request: HttpRequest, pk: int) -> HttpResponse:
+    article = get_article(pk)
+    if not permissions.is_translator_of(request.user, article):
+        return forbidden(request, _("Only the translator who claimed this article can edit its draft."))
+    if article.state != ArticleState.CLAIMED:
+        return HttpResponseRedirect(article.get_absolute_url())
+    context = translate_context(article)
+    context["sent_back"] = _sent_back_note(article)
+    return render(request, "workflow/translate.html", context)
+
+
+def _sent_back_note(article):
+    work = [e for e in selectors.timeline(article) if e.action in ("request_changes", "claim")]
+    if work and work[-1].action == "request_changes":
+        return work[-1]
+    return None
+
+
+@signed_in
+@require_GET
+def review(request: HttpRequest, pk: int) -> HttpResponse:
+    article = get_article(pk)
+    if not permissions.is_reviewer(request.user) and not permissions.is_publisher(request.user):
+        return forbidden(request, _("Only reviewers can review translations."))
+    if permissions.is_translator_of(request.user, article):
+        return forbidden(request, _("You translated this article, so someone else must review it."))
+    if article.state not in (ArticleState.SUBMITTED, ArticleState.IN_REVIEW):
+        return HttpResponseRedirect(article.get_absolute_url())
+    allowed = actions_for(request.user, article)
+    editing = allowed["decide"]
+    submitted = selectors.revisions(article, kind=Revision.Kind.SUBMITTED)
+    return render(request, "workflow/review.html", {
+        "article": article,
+        "allowed": allowed,
+        "diffs": selectors.review_diffs(article, current_text=article.translation_markdown),
+        "rounds": submitted,
+        "form": TranslationForm(initial={
+            "title": article.title, "text": article.translation_markdown,
+            "base_version": article.version,
+        }) if editing else None,
+        "note_form": NoteForm(),
+        "publish_form": PublishForm(),
+        "events": selectors.timeline(article),
+        "draft_url": reverse("workflow:save_draft", args=[article.pk]),
+    })
