@@ -90,9 +90,13 @@ class _Matcher:
         for pattern, term in self.other:
             hits.extend((m.start(), m.end(), term) for m in pattern.finditer(text))
         for m in _WORD_START_RE.finditer(text):
-            candidates = self.by_first.get(m.group(0).casefold())
+            word = m.group(0).casefold()
+            candidates = list(self.by_first.get(word, ()))
+            for stem in (word[:-1], word[:-2]) if word.endswith("s") else ():
+                candidates += self.by_first.get(stem, ())  # a plural of a one-word term
             if not candidates:
                 continue
+            candidates.sort(key=lambda c: len(c[1].source), reverse=True)
             for pattern, term in candidates:  # longest first
                 hit = pattern.match(text, m.start())
                 if hit:
