@@ -247,7 +247,7 @@ def _state_for(kind: str, translator: str | None) -> str:
 
 def _walk(root: Path, report: ImportReport) -> list[tuple[Location, Path]]:
     entries: list[tuple[Location, Path]] = []
-    for kind in ("published", "translated", "sources"):  # earlier kinds win duplicate sources
+    for kind in KINDS:
         base = root / kind
         if not base.is_dir():
             continue
@@ -269,6 +269,10 @@ def _walk(root: Path, report: ImportReport) -> list[tuple[Location, Path]]:
                 location = locate(rel)
                 if location is not None:
                     entries.append((location, Path(dirpath) / name))
+    # "The later one" of two files with one source URL is a duplicate: published files in
+    # month order come first, then translated, then sources, each by file name (its date).
+    rank = {"published": 0, "translated": 1, "sources": 2}
+    entries.sort(key=lambda e: (rank[e[0].kind], "" if e[0].kind == "published" else PurePosixPath(e[0].path).name, e[0].path))
     return entries
 
 
