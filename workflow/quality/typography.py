@@ -198,6 +198,12 @@ RULES: tuple[Rule, ...] = (
         ),
         lambda m: m["closers"] + _FULLWIDTH[m["p"] or m["bang"] or m["dot"]],
     ),
+    # … and between a Latin word and Chinese: "Vim,还有" → "Vim，还有".
+    Rule(
+        "typography.fullwidth_punctuation",
+        re.compile(rf"(?<=[{L}])(?P<closers>{_CLOSERS}*)[ \t]*(?P<p>[,;:?])(?P=p)*[ \t]*(?={_OPENERS}*[{H}])"),
+        _fullwidth_punct,
+    ),
     Rule(
         "typography.fullwidth_punctuation",
         re.compile(rf"(?<=[{H}])(?P<closers>{_CLOSERS}*)[ \t]*\((?P<inner>[^()\n]*[^()\s][^()\n]*)\)(?:[ \t]+(?=\S))?"),
