@@ -2,48 +2,60 @@
 
 How it works, and why
 ---------------------
-trafilatura (pinned in pyproject.toml; golden files in tests/golden/extraction/ catch any
-behaviour change on upgrade) is the best boilerplate remover we have, but three of its
-behaviours lose things an LCTT source file needs, so we wrap it:
+trafilatura (pinned in pyproject.toml; the golden files in tests/golden/extraction/ catch
+any behaviour change on upgrade) is the best boilerplate remover we have, but several of
+its behaviours lose things an LCTT source file needs, so we wrap it:
 
 1. **Relative links.** trafilatura resolves ``href`` against the *site root*, not the page
-   URL (``../img/a.png`` on ``/blog/2024/post/`` becomes ``/img/a.png``). We parse the page
-   once, call lxml's ``make_links_absolute(url)`` (which also honours ``<base href>``) and
-   absolutize the lazy-loading ``data-src*`` attributes trafilatura prefers, then hand the
-   *tree* to trafilatura, so it only ever sees absolute URLs.
+   URL (``../a.html`` on ``/blog/2024/post/`` becomes ``/a.html``). We parse the page once,
+   resolve every link against the page URL or its ``<base href>`` (lxml's
+   ``rewrite_links``; ``make_links_absolute`` itself raises on links holding control
+   characters), including the lazy-loading ``data-src*`` attributes trafilatura prefers,
+   then hand the *tree* to trafilatura, so it only ever sees absolute URLs.
 
-2. **Code blocks.** trafilatura's own HTML output renders every ``<code>`` as ``<pre>``
-   (inline code becomes a block), it classifies a ``<pre>`` as a block quote unless the
-   text "looks like code", and it drops the language, which highlighters put on the
-   ``<code>``, the ``<pre>`` or a wrapper ``<div>`` (Prism/highlight.js ``language-x``,
-   ``lang-x``, Sphinx ``highlight-x``, GitHub ``highlight-source-x``, Rouge
-   ``language-x highlighter-rouge``, Chroma ``data-lang``, WordPress ``<code lang>``,
-   SyntaxHighlighter ``brush: x``, pandoc ``sourceCode x``, old highlight.js bare ``x``).
-   Before extraction we rewrite every ``<pre>``: line-number gutters removed (Pygments
-   ``highlighttable``, Rouge ``rouge-table``, Chroma ``lntable``), highlighting spans
-   flattened to the plain text, and the language stored in the ``lang`` attribute with a
-   private prefix. trafilatura treats any element carrying ``lang`` as a code block and
-   copies it whole (attributes included) into its XML tree, so the block survives as a
-   block with its language, and inline ``<code>`` stays inline inside its paragraph.
+2. **Code blocks.** trafilatura's HTML output renders every ``<code>`` as ``<pre>`` (inline
+   code becomes a block); it classifies a ``<pre>`` as a block quote unless the text "looks
+   like code"; it trims the whitespace of a block nested in a list item or a quote; it
+   collapses two identical blocks; and it drops the language, which highlighters put on
+   the ``<code>``, the ``<pre>`` or a wrapper (Prism/highlight.js ``language-x``, ``lang-x``,
+   Sphinx ``highlight-x``, GitHub ``highlight-source-x``, Rouge ``language-x
+   highlighter-rouge``, Chroma ``data-lang``, WordPress ``<code lang>``, SyntaxHighlighter
+   ``brush: x``, Enlighter ``data-enlighter-language``, pandoc ``sourceCode x``, old
+   highlight.js bare ``x``). So before extraction every ``<pre>`` is taken out of
+   trafilatura's hands: line-number gutters are dropped, the language is read, the plain
+   text is stored aside, and the ``<pre>`` keeps only a placeholder token (plus a ``lang``
+   attribute, which makes trafilatura treat it as a code block). Toolbar wrappers around
+   it are removed, because trafilatura discards "toolbar" and "copy" containers together
+   with the code. After extraction each token is replaced by its block, wherever
+   trafilatura left it. Inline ``<code>`` is left alone and stays inline.
 
-3. **Output format.** We ask for trafilatura's *XML* tree (``bare_extraction(...).body``:
+3. **Output format.** We take trafilatura's *XML* tree (``bare_extraction(...).body``:
    ``head``, ``p``, ``list/item``, ``hi``, ``ref``, ``graphic``, ``table/row/cell``,
    ``quote``, ``code``, ``lb``, ``del``) and translate that small vocabulary to HTML
-   ourselves (``_xml_to_html``), keeping ordered lists ordered, table header cells,
-   inline vs block code and ``language-x`` classes. markdownify then turns that HTML into
-   markdown (articles.html_to_markdown).
+   ourselves (``_xml_to_html``), keeping ordered lists ordered (and their ``start``,
+   which trafilatura drops), header cells, inline vs block code and ``language-x``
+   classes. markdownify then turns that HTML into markdown (articles.html_to_markdown).
 
-Alternatives measured and rejected: converting the original DOM subtree that holds the
-article keeps more markup but also the share buttons, "related posts" and ads that sit
-inside ``<article>``, which trafilatura's pruning removes; post-processing trafilatura's
-HTML output cannot tell inline from block code any more; its markdown output drops code
+4. **Pages without a known content container** (plain documentation themes): trafilatura
+   then collects loose paragraphs and code only, losing every heading and list. When none
+   of its content selectors matches, we rename the element whose direct children hold the
+   most block text to ``<article>`` first (readability's core idea), which it does use.
+
+5. ``<figcaption>`` becomes a paragraph (trafilatura drops captions; LCTT files keep
+   captions and image credits as a line of text), and comments are excluded.
+
+Alternatives considered: converting the original DOM subtree that holds the article
+keeps more markup but also the share buttons, "related posts" and ads that sit inside
+``<article>``, which trafilatura's pruning removes; post-processing trafilatura's HTML
+output cannot tell inline from block code any more; its markdown output drops code
 languages, block-quote markers and reference links.
 
 Metadata: title, author name, date (htmldate, original publication date), description
 and site name come from trafilatura. The author *URL* does not, so it is looked up in
-JSON-LD (``author.url``), ``<a rel="author">``, ``<link rel="author">``, a link whose text
-is the author's name, and ``article:author`` meta tags, in that order. The language comes
-from ``<html lang>``, ``og:locale`` or ``Content-Language``.
+JSON-LD (``author.url``, ``@id`` references followed), ``<a rel="author">``, ``<link
+rel="author">``, a link whose text is the author's name, and an ``article:author`` meta
+tag holding a URL, in that order. The language comes from ``<html lang>``, ``og:locale``
+or ``Content-Language``.
 """
 
 from __future__ import annotations
@@ -117,7 +129,10 @@ def extract_article(html: str, *, url: str) -> ExtractedArticle:
     """
     if not html or not html.strip():
         raise ExtractionError(code="empty_page")
-    tree = trafilatura.load_html(html)
+    try:
+        tree = trafilatura.load_html(html)
+    except (ValueError, TypeError, etree.LxmlError) as error:
+        raise ExtractionError(code="not_html") from error
     if tree is None or not isinstance(tree, lxml_html.HtmlElement):
         raise ExtractionError(code="not_html")
 
@@ -127,7 +142,10 @@ def extract_article(html: str, *, url: str) -> ExtractedArticle:
     _keep_figure_captions(tree)
     _mark_main_container(tree)
 
-    document = trafilatura.bare_extraction(tree, url=url, **TRAFILATURA_OPTIONS)
+    try:
+        document = trafilatura.bare_extraction(tree, url=url, **TRAFILATURA_OPTIONS)
+    except (ValueError, TypeError, etree.LxmlError) as error:
+        raise ExtractionError() from error
     if document is None or document.body is None:
         raise ExtractionError()
 
@@ -163,21 +181,41 @@ LAZY_IMAGE_ATTRIBUTES = ("data-lazy-src", "data-original")
 
 
 def _make_urls_absolute(tree: lxml_html.HtmlElement, url: str) -> None:
-    # make_links_absolute consumes <base href>; read it first for the lazy-image attributes.
-    base_hrefs = tree.xpath("//base/@href")
+    """Resolve every link against the page (or its ``<base href>``), as a browser does.
+
+    Not lxml's ``make_links_absolute``: it raises on links holding control characters.
+    """
+    base_hrefs = tree.xpath("//base[@href]/@href")
     base = _join_url(url, base_hrefs[0]) if base_hrefs else url
-    tree.make_links_absolute(url, resolve_base_href=True, handle_failures="discard")
+    for element in tree.xpath("//base"):
+        element.drop_tree()
+    tree.rewrite_links(lambda link: _join_url(base, link) or None, resolve_base_href=False)
     for img in tree.iter("img", "source"):
         for name, value in img.attrib.items():
             if value and (name.startswith("data-src") or name in LAZY_IMAGE_ATTRIBUTES):
                 img.set(name, _join_url(base, value))
 
 
+URL_STRIPPED = re.compile(r"[\t\n\r]")
+URL_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _join_url(base: str, value: str) -> str:
+    """``value`` resolved against ``base``; tabs and newlines removed, controls escaped."""
+    value = URL_STRIPPED.sub("", value).strip("\x00\x20\x0c\x0b")
+    value = URL_CONTROL.sub(lambda m: f"%{ord(m.group(0)):02X}", value)
     try:
-        return urljoin(base, value.strip())
+        return urljoin(base, value)
     except ValueError:
         return value
+
+
+XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_safe(text: str) -> str:
+    """Text lxml accepts back: characters XML forbids (NUL, ANSI escapes...) removed."""
+    return XML_INVALID.sub("", text)
 
 
 LANGUAGE_ALIASES = {
@@ -303,7 +341,7 @@ def _prepare_code_blocks(tree: lxml_html.HtmlElement) -> dict[str, _CodeBlock]:
             pre.drop_tree()
             continue
         token = f"translatehubcodeblock{len(blocks)}x"
-        blocks[token] = _CodeBlock(language, text)
+        blocks[token] = _CodeBlock(language, _xml_safe(text))
         pre.text = token
         # any element with a lang attribute is a code block to trafilatura
         pre.set("lang", CODE_LANG_PREFIX)

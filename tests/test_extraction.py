@@ -512,3 +512,31 @@ def test_word_count_of_a_golden_page():
 def test_guess_category(body, url, expected):
     extracted = extract_article(page(f"<h1>A test page</h1>{body}{FILLER}{FILLER}"), url=url)
     assert guess_category(extracted) == expected
+
+
+# --- hostile pages ---------------------------------------------------------------------
+
+
+def test_hostile_markup_never_reaches_the_html_or_the_markdown(security_data):
+    """Every XSS payload of the shared corpus, as raw markup inside an article page."""
+    from tests.xss_assertions import payloads, unsafe_parts
+
+    corpus = payloads(security_data)
+    assert len(corpus) > 1000
+    # four payloads a page keeps the test fast; a payload that swallows the rest of its
+    # page (an unclosed <textarea>) only hides its three neighbours
+    for start in range(0, len(corpus), 4):
+        group = corpus[start:start + 4]
+        paragraphs = "".join(f"<p>Payload {i}: {payload}</p>" for i, (_source, payload) in enumerate(group))
+        html = page(f"<h1>A test page</h1><p>Before the payloads.</p>{paragraphs}{FILLER}{FILLER}")
+        try:
+            extracted = extract_article(html, url="https://hostile.example/post")
+        except ExtractionError:
+            continue
+        assert unsafe_parts(extracted.content_html) == [], group
+        body = html_to_markdown(extracted.content_html)
+        assert not re.search(r"(?<!\\)<[A-Za-z/!?]", outside_code(body.markdown)), group
+        for ref in body.references:
+            assert ref.url.lower().startswith(("http://", "https://", "ftp://", "mailto:")), (group, ref)
+        rendered = cmarkgfm.github_flavored_markdown_to_html(f"{body.markdown}\n\n{body.definitions}\n")
+        assert unsafe_parts(rendered) == [], group
