@@ -284,7 +284,7 @@ def _clean_url(url: str) -> str:
     return url
 
 
-FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
+FENCE = re.compile(r"^(?:\s*>)*\s*(`{3,}|~{3,})")  # also inside block quotes
 INLINE_CODE_SPAN = re.compile(r"(`+).+?\1")
 DOUBLE_SPACE = re.compile(r"(?<=\S) {2,}(?=\S)")
 
@@ -311,7 +311,7 @@ def _tidy_markdown(markdown: str) -> str:
                 fence = match.group(1)
             if not line and (not lines or not lines[-1]):
                 continue
-        elif match and match.group(1).startswith(fence) and not line.strip().strip(fence[0]):
+        elif match and match.group(1).startswith(fence) and not line.strip(" \t>").strip(fence[0]):
             fence = None
         lines.append(line)
     return "\n".join(lines).strip("\n")
@@ -330,7 +330,7 @@ def html_to_markdown(content_html: str) -> MarkdownBody:
 
 # --- word count and category ------------------------------------------------------------
 
-FENCED_BLOCK = re.compile(r"^(\s*)(`{3,}|~{3,})[^\n]*\n.*?^\s*\2\s*$", re.M | re.S)
+FENCED_BLOCK = re.compile(r"^((?:\s*>)*\s*)(`{3,}|~{3,})[^\n]*\n.*?^(?:\s*>)*\s*\2\s*$", re.M | re.S)
 REFERENCE_DEFINITION = re.compile(r"^\s*\[[^\]]+\]:\s+\S+.*$", re.M)
 IMAGE = re.compile(r"!\[[^\]]*\]\[[^\]]*\]|!\[[^\]]*\]\([^)]*\)")
 URL = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+|\bmailto:\S+")

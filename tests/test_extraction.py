@@ -463,6 +463,18 @@ def test_fence_grows_past_backticks_in_the_code():
     assert result.has_code
 
 
+def test_code_keeps_its_spacing_inside_quotes_and_lists():
+    result = html_to_markdown(
+        '<blockquote><p>Note:</p><pre><code class="language-python">x  =  1\n\n\ny = 2</code></pre></blockquote>'
+        "<ul><li>item<pre><code>a  b\n\n\nc</code></pre></li></ul>"
+    )
+    assert result.markdown == (
+        "> Note:\n>\n> ```python\n> x  =  1\n>\n>\n> y = 2\n> ```\n\n"
+        "- item\n\n  ```\n  a  b\n\n\n  c\n  ```"
+    )
+    assert count_words(result.markdown) == 2  # Note, item
+
+
 def test_text_that_looks_like_markup_is_escaped_only_where_needed():
     markdown = html_to_markdown(
         "<p>snake_case and _x_ and 2*3 and 3 * 4 and [1] and &lt;b&gt; and a|b</p>"
