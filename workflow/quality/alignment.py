@@ -19,7 +19,6 @@ its segment is aligned again.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
@@ -38,7 +37,7 @@ from .blocks import (
     TABLE,
     Block,
 )
-from .text import HAN_PER_WORD, han_count, word_equivalents
+from .text import HAN_PER_WORD, KEPT_WORD_RE, han_count, word_equivalents
 
 _PROSE_MERGEABLE = frozenset({PARAGRAPH, BLOCKQUOTE, LIST})
 _SKIP = 4.0
@@ -141,13 +140,12 @@ def _unit(block: Block) -> _Unit:
     )
 
 
-_KEPT_WORD_RE = re.compile(r"[A-Za-z0-9]*(?:[0-9]|[a-z][A-Z]|[A-Z]{2})[A-Za-z0-9.+#\-]*")
 
 
 def _tokens(block: Block) -> frozenset[str]:
     """What survives translation verbatim: inline code, URLs, numbers, KDE/GitHub-style words."""
     inline = block.inline
-    return frozenset((*inline.code_spans, *inline.links, *inline.images, *_KEPT_WORD_RE.findall(inline.prose)))
+    return frozenset((*inline.code_spans, *inline.links, *inline.images, *KEPT_WORD_RE.findall(inline.prose)))
 
 
 def _merge_token_cost(a: frozenset[str], b: frozenset[str], other: frozenset[str]) -> float:
@@ -294,7 +292,7 @@ def is_translated(source: Block, partners: Sequence[Block]) -> bool:
     """Whether a source block counts as translated (per-paragraph progress)."""
     if source.kind not in _PROSE_MERGEABLE | {HEADING, TABLE}:
         return bool(partners) or source.kind in (RULE, HTML)
-    if source.inline.words < 3:
+    if source.inline.translatable < 3:
         return bool(partners)
     han = sum(han_count(b.inline.prose) for b in partners)
     size = sum(block_size(b) for b in partners)

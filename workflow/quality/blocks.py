@@ -27,7 +27,7 @@ from functools import lru_cache
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from .text import han_count, latin_words
+from .text import URL_RE, han_count, latin_words, translatable_words
 
 HEADING = "heading"
 PARAGRAPH = "paragraph"
@@ -82,6 +82,7 @@ class Inline:
     prose: str = ""                  # visible text without inline code, URLs or image alts
     han: int = 0
     words: int = 0                   # Latin words in ``prose``
+    translatable: int = 0            # of which a translator translates (not SQL, GitHub …)
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,10 +302,11 @@ def _inline_facts(tokens: Iterable[Token]) -> Inline:
                 prose.append("\n")
         prose.append("\n")
     text = "".join(prose).strip()
-    from .text import URL_RE
-
     visible = URL_RE.sub(" ", text)
-    return Inline(tuple(code_spans), tuple(links), tuple(images), text, han_count(visible), latin_words(visible))
+    return Inline(
+        tuple(code_spans), tuple(links), tuple(images), text, han_count(visible), latin_words(visible),
+        translatable_words(visible),
+    )
 
 
 def _is_image_only(inline_tok: Token) -> bool:
@@ -333,9 +335,17 @@ def _group_end(tokens: list[Token], i: int) -> int:
     return j
 
 
-def _make_block(index: int, group: list[Token], lines: list[str], line_starts: list[int]) -> Block:
+def _trim_blank(lines: list[str], start: int, end: int) -> int:
+    while end > start + 1 and not lines[end - 1].strip():
+        end -= 1
+    return end
+
+
+def _make_block(index: int, group: list[Token], lines: list[str], line_starts: list[int], limit: int) -> Block:
     first = group[0]
     start_line, end_line = first.map or (0, 0)
+    # markdown-it counts trailing blank lines into lists; the footer is never part of a block.
+    end_line = _trim_blank(lines, start_line, min(end_line, limit))
     text = "".join(lines[start_line:end_line])
     start = line_starts[start_line] if start_line < len(line_starts) else len(text)
     end = start + len(text)
@@ -354,7 +364,8 @@ def _make_block(index: int, group: list[Token], lines: list[str], line_starts: l
         items = []
         for tok in group:
             if tok.type == "list_item_open" and tok.level == first.level + 1 and tok.map:
-                items.append("".join(lines[tok.map[0] : tok.map[1]]))
+                s, e = tok.map[0], _trim_blank(lines, tok.map[0], min(tok.map[1], end_line))
+                items.append("".join(lines[s:e]))
         extra.update(items=tuple(items), ordered=t == "ordered_list_open")
     elif t in ("fence", "code_block"):
         kind = CODE
@@ -461,7 +472,7 @@ def parse_markdown(text: str) -> Document:
             s, e = item
             blocks.append(_references_block(len(blocks), s, min(e, footer_start), lines, line_starts))
         else:
-            blocks.append(_make_block(len(blocks), item, lines, line_starts))
+            blocks.append(_make_block(len(blocks), item, lines, line_starts, footer_start))
 
     # The title: the first body block when it is an underlined or level-1 heading.
     if blocks and blocks[0].kind == HEADING and (blocks[0].setext or blocks[0].level == 1):

@@ -348,7 +348,7 @@ def _check_links(ctx: _Context) -> Iterator[_Raw]:
 
 def _check_untranslated(ctx: _Context) -> Iterator[_Raw]:
     for t in ctx.translation.blocks:
-        if t.kind not in PROSE_KINDS or t.inline.words < UNTRANSLATED_MIN_WORDS:
+        if t.kind not in PROSE_KINDS or t.inline.translatable < UNTRANSLATED_MIN_WORDS:
             continue
         if _han_share(t) < UNTRANSLATED_HAN_SHARE:
             code = "content.untranslated_quote" if t.kind == BLOCKQUOTE else "content.untranslated"

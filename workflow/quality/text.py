@@ -35,3 +35,13 @@ HAN_PER_WORD = 1.7
 def word_equivalents(text: str) -> float:
     """Length of a (possibly mixed) text in English-word equivalents."""
     return han_count(text) / HAN_PER_WORD + latin_words(HAN_RE.sub(" ", text))
+
+
+# Words a translator keeps as they are: all capitals (SQL, KDE), inner capitals (GitHub),
+# digits (x86, 2.0). The rest are the words that get translated.
+KEPT_WORD_RE = re.compile(r"[A-Za-z0-9]*(?:[0-9]|[a-z][A-Z]|[A-Z]{2})[A-Za-z0-9.+#\-]*")
+
+
+def translatable_words(text: str) -> int:
+    """Latin words of ``text`` a translator would translate (not SQL, GitHub, x86 …)."""
+    return sum(1 for w in LATIN_WORD_RE.findall(text) if not KEPT_WORD_RE.fullmatch(w))
