@@ -43,7 +43,8 @@ _CLOSERS = rf"(?:\]|{S_DEST}|{S_CLOSE})"
 _ASCII_PUNCT = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
 _PROTECTED_RE = re.compile(
-    r"(?P<escape>\\[!-/:-@\[-`{-~])"
+    r"(?P<footnote>^[ \t]*\[\^[^\]\s]+\]:|\[\^[^\]\s]+\])"
+    r"|(?P<escape>\\[!-/:-@\[-`{-~])"
     r"|(?P<code>(?<!`)(?P<ticks>`+)(?!`)(?:.*?[^`])??(?<!`)(?P=ticks)(?!`))"
     r"|(?P<autolink><(?:[A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s<>]*|[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+)>)"
     r"|(?P<html><!--.*?-->|</?[A-Za-z][A-Za-z0-9\-]*(?:\s+[^<>]*?)?/?>)"
@@ -53,7 +54,7 @@ _PROTECTED_RE = re.compile(
     r"|(?P<entity>&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});)"
     r"|(?P<pua>[\ue000-\uf8ff])"
     r"|(?P<emph>\*+|_+|~~+)",
-    re.DOTALL,
+    re.DOTALL | re.MULTILINE,
 )
 
 
@@ -110,6 +111,7 @@ def mask(text: str) -> Masked:
             sentinel = {
                 "escape": S_LIT, "code": S_CODE, "autolink": S_URL, "html": S_HTML,
                 "dest": S_DEST, "url": S_URL, "path": S_URL, "entity": S_LIT, "pua": S_LIT,
+                "footnote": S_LIT,
             }[kind]
         out.append(sentinel)
         segments.append(token)
@@ -201,7 +203,8 @@ RULES: tuple[Rule, ...] = (
     # … and between a Latin word and Chinese: "Vim,还有" → "Vim，还有".
     Rule(
         "typography.fullwidth_punctuation",
-        re.compile(rf"(?<=[{L}])(?P<closers>{_CLOSERS}*)[ \t]*(?P<p>[,;:?])(?P=p)*[ \t]*(?={_OPENERS}*[{H}])"),
+        # Two Latin characters, so a drive letter ("C: 盘") is left alone.
+        re.compile(rf"(?:(?<=[{L}][{L}])|(?<=[{S_CODE}{S_URL}]))(?P<closers>{_CLOSERS}*)[ \t]*(?P<p>[,;:?])(?P=p)*[ \t]*(?={_OPENERS}*[{H}])"),
         _fullwidth_punct,
     ),
     Rule(
