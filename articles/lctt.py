@@ -205,7 +205,7 @@ class ArticleFields:
 
 # --------------------------------------------------------------------------- regexes
 
-_LINE_RE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")
+_EOL_SPLIT_RE = re.compile(r"(\r\n|\r|\n)")
 _SURROGATE_RE = re.compile("[\udc80-\udcff]")
 _HEADER_START_RE = re.compile(r"[ \t]*\[#\][ \t]*[:：]")
 _HEADER_RE = re.compile(
@@ -274,18 +274,14 @@ def _canonical_key(key: str) -> str:
 
 
 def _split_lines(text: str) -> list[Line]:
-    lines = []
-    for match in _LINE_RE.finditer(text):
-        chunk = match.group()
-        if not chunk:
-            continue
-        if chunk.endswith("\r\n"):
-            lines.append(Line(chunk[:-2], "\r\n"))
-        elif chunk.endswith(("\n", "\r")):
-            lines.append(Line(chunk[:-1], chunk[-1]))
-        else:
-            lines.append(Line(chunk, ""))
-    return lines
+    parts = _EOL_SPLIT_RE.split(text)
+    texts = parts[0::2]
+    eols = parts[1::2]
+    if texts[-1]:
+        eols.append("")
+    else:
+        texts.pop()
+    return list(map(Line, texts, eols))
 
 
 # --------------------------------------------------------------------------- handles
@@ -430,6 +426,9 @@ class LcttDocument:
     def _load(self, text: str) -> None:
         self.bom = "\ufeff" if text.startswith("\ufeff") else ""
         self.lines = _split_lines(text[len(self.bom):])
+        self._has_cr = "\r" in text
+        self._has_invalid = bool(_SURROGATE_RE.search(text))
+        self._needs_cleaning = self._has_invalid or "\x00" in text
         self.segments: list[Segment] = []
         self.header: list[HeaderField] = []
         self.title: Title | None = None
@@ -633,12 +632,12 @@ class LcttDocument:
             warnings.append(LcttWarning("missing_footer_rule", "the footer has no '-----' rule above it", footer.start + 1))
         if footer is not None and self.via_line is None and not self.header_value("via"):
             warnings.append(LcttWarning("missing_via", "no source URL (via) in the header or the footer"))
-        endings = Counter(line.eol for line in lines if line.eol)
+        endings = Counter(line.eol for line in lines if line.eol) if self._has_cr else {}
         if len(endings) > 1:
             warnings.append(LcttWarning("mixed_line_endings", "the file mixes line endings: " + ", ".join(repr(e) for e in endings)))
         if self.bom:
             warnings.append(LcttWarning("bom", "the file starts with a byte-order mark"))
-        if any(_SURROGATE_RE.search(line.text) for line in lines):
+        if self._has_invalid:
             warnings.append(LcttWarning("invalid_utf8", "the file contains bytes that are not UTF-8"))
         self._check_credits()
 
@@ -1140,6 +1139,10 @@ def _clean(text: str) -> str:
     return text.replace("\x00", "")
 
 
+def _unchanged(text: str) -> str:
+    return text
+
+
 def _split_author(value: str) -> tuple[str, str]:
     parts = value.rsplit(None, 1)
     if len(parts) == 2 and re.match(r"(?:https?://|www\.)", parts[1], re.I):
@@ -1168,6 +1171,7 @@ def extract_fields(doc: LcttDocument, *, kind: str) -> ArticleFields:
     The header wins over the footer; the footer fills what the header leaves empty (and is
     all that files from before the header era have).
     """
+    clean = _clean if doc._needs_cleaning else _unchanged
     header_subject = doc.header_value("subject")
     title_text = doc.title.text if doc.title else ""
     if header_subject:
@@ -1197,29 +1201,29 @@ def extract_fields(doc: LcttDocument, *, kind: str) -> ArticleFields:
 
     def person(role: str) -> str | None:
         handle = normalize_handle(doc.header_value(role))
-        if handle:
-            return handle
-        footer = _footer_people(doc, role)
-        return footer[0] if footer else None
+        if not handle:
+            footer = _footer_people(doc, role)
+            handle = footer[0] if footer else None
+        return clean(handle) if handle else None
 
     translator = person("translator")
     if translator is None and doc.markers:
         translator = normalize_handle(doc.markers[0].handle)
     header_reviewers = _split_handles(doc.header_value("reviewer") or "")
-    reviewers = header_reviewers or _footer_people(doc, "reviewer")
+    reviewers = tuple(clean(h) for h in header_reviewers or _footer_people(doc, "reviewer"))
 
     return ArticleFields(
-        subject=_clean(subject),
-        title="" if kind == "sources" else _clean(title_text),
-        via=_clean(via),
-        author_name=_clean(author_name),
-        author_url=_clean(author_url),
+        subject=clean(subject),
+        title="" if kind == "sources" else clean(title_text),
+        via=clean(via),
+        author_name=clean(author_name),
+        author_url=clean(author_url),
         collector=person("collector"),
         translator=translator,
         reviewers=reviewers,
         publisher=person("publisher"),
-        published_url=_clean(doc.header_value("url") or ""),
-        markdown=_clean(doc.body_markdown()),
+        published_url=clean(doc.header_value("url") or ""),
+        markdown=clean(doc.body_markdown()),
     )
 
 

@@ -20,8 +20,9 @@ import hashlib
 import os
 import re
 import time
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -282,8 +283,10 @@ def _is_binary(raw: bytes, text: str) -> str | None:
         return "the file is empty"
     if b"\x00" in raw:
         return "the file contains NUL bytes (binary)"
+    if not lctt._SURROGATE_RE.search(text):
+        return None
     invalid = len(lctt._SURROGATE_RE.findall(text))
-    if invalid and invalid * 100 > len(text):
+    if invalid * 100 > len(text):
         return f"{invalid} bytes are not UTF-8: not a text file"
     return None
 
@@ -617,33 +620,46 @@ def export_checkout(out: str | Path, *, articles=None, chunk_size: int = 500) ->
     queryset = queryset.select_related("lctt_source").order_by("pk")
     used: dict[str, int] = {}
     made_dirs: set[Path] = set()
-    for article in queryset.iterator(chunk_size=chunk_size):
-        kind = folder_kind(article.state)
-        if kind is None:
-            report.not_exported[article.state] += 1
-            continue
-        try:
-            path, data, outcome = _export_one(article, kind, handles=handles, extra=extra.get(article.pk, ()))
-        except Exception as exc:  # one article's bug must not stop the export
-            report.error(f"article #{article.pk}", "failed", f"{exc.__class__.__name__}: {exc}")
-            continue
-        if path in used:
-            stem = path[:-3] if path.endswith(".md") else path
-            new_path = f"{stem} ({article.pk}).md"
-            report.warn(path, "path_collision", f"article #{article.pk} has the same path as #{used[path]}; written as {new_path}")
-            path = new_path
-        used[path] = article.pk
-        target = out / path
-        if target.parent not in made_dirs:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            made_dirs.add(target.parent)
-        target.write_bytes(data)
-        report.written += 1
-        setattr(report, outcome, getattr(report, outcome) + 1)
-        report.by_state[article.state] += 1
-        report.by_category[article.category] += 1
+    # Creating thousands of files is mostly time in the kernel: a few writer threads let it
+    # overlap with parsing the next articles.
+    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="export_lctt") as writer:
+        pending: deque[Future] = deque()
+        for article in queryset.iterator(chunk_size=chunk_size):
+            _export_article(article, out, report, handles=handles, extra=extra, used=used, made_dirs=made_dirs, writer=writer, pending=pending)
+            while len(pending) > 512:
+                pending.popleft().result()
+        for future in pending:
+            future.result()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _export_article(article: Article, out: Path, report: ExportReport, *, handles, extra, used, made_dirs, writer, pending) -> None:
+    """Render one article and queue its file for writing."""
+    kind = folder_kind(article.state)
+    if kind is None:
+        report.not_exported[article.state] += 1
+        return
+    try:
+        path, data, outcome = _export_one(article, kind, handles=handles, extra=extra.get(article.pk, ()))
+    except Exception as exc:  # one article's bug must not stop the export
+        report.error(f"article #{article.pk}", "failed", f"{exc.__class__.__name__}: {exc}")
+        return
+    if path in used:
+        stem = path[:-3] if path.endswith(".md") else path
+        new_path = f"{stem} ({article.pk}).md"
+        report.warn(path, "path_collision", f"article #{article.pk} has the same path as #{used[path]}; written as {new_path}")
+        path = new_path
+    used[path] = article.pk
+    target = out / path
+    if target.parent not in made_dirs:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        made_dirs.add(target.parent)
+    pending.append(writer.submit(target.write_bytes, data))
+    report.written += 1
+    setattr(report, outcome, getattr(report, outcome) + 1)
+    report.by_state[article.state] += 1
+    report.by_category[article.category] += 1
 
 
 def _export_one(article: Article, kind: str, *, handles: dict[int, str], extra: Iterable[int]) -> tuple[str, bytes, str]:
