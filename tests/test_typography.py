@@ -41,6 +41,11 @@ UNCHANGED = [
     "中文...English 的省略号",
     "Linux 中国",
     "snake_case_名字",
+    "## ，标题里的逗号",                       # the space after "##" is syntax
+    "- ，列表",
+    "1. ：编号",
+    "[^4]: 脚注定义",
+    "把游戏挂载到 C: 盘",                      # a drive letter, not a sentence colon
 ]
 
 
@@ -128,6 +133,15 @@ def protected_parts(markdown: str) -> dict[str, Counter]:
     return parts
 
 
+def skeleton(markdown: str) -> list[tuple[str, str]]:
+    """Block and inline token types: emphasis, links, lists … must survive the autofix."""
+    out = []
+    for tok in _md.parse(markdown):
+        out.append((tok.type, tok.tag))
+        out.extend((child.type, child.tag) for child in tok.children or [] if child.type not in ("text", "softbreak"))
+    return out
+
+
 def header_and_footer(markdown: str) -> tuple[str, str]:
     doc = parse_markdown(markdown)
     head = "".join(doc.lines[: doc.header.end_line]) if doc.header else ""
@@ -193,6 +207,7 @@ def test_autofix_never_touches_code_links_urls_html_header_or_footer(markdown):
     fixed = autofix(markdown)
     assert protected_parts(fixed) == protected_parts(markdown)
     assert header_and_footer(fixed) == header_and_footer(markdown)
+    assert skeleton(fixed) == skeleton(markdown)
 
 
 @PROPERTY_SETTINGS
@@ -222,3 +237,4 @@ def test_autofix_on_samples(path):
     assert autofix(fixed) == fixed
     assert protected_parts(fixed) == protected_parts(markdown)
     assert header_and_footer(fixed) == header_and_footer(markdown)
+    assert skeleton(fixed) == skeleton(markdown)

@@ -131,7 +131,20 @@ class _Unit:
     tokens: frozenset[str] = frozenset()
 
 
+_UNITS: dict[str, _Unit] = {}
+
+
 def _unit(block: Block) -> _Unit:
+    """Per block hash: a save that changed one paragraph measures only that paragraph."""
+    unit = _UNITS.get(block.hash)
+    if unit is None:
+        if len(_UNITS) > 20000:
+            _UNITS.clear()
+        unit = _UNITS[block.hash] = _make_unit(block)
+    return unit
+
+
+def _make_unit(block: Block) -> _Unit:
     return _Unit(
         kind=block.kind, size=block_size(block), key=_anchor_key(block), hash=block.hash,
         level=block.level, code=block.content if block.kind == CODE else "",

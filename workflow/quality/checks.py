@@ -516,10 +516,10 @@ def _check_glossary(ctx: _Context) -> Iterator[_Raw]:
         tr = [ctx.translation.blocks[j] for j in partner]
         if all(_han_share(t) < UNTRANSLATED_HAN_SHARE for t in tr):
             continue  # untranslated: reported by content.untranslated
-        text = "\n".join(t.text for t in tr)
+        text = "\n".join(t.text for t in tr).casefold()
         for hit in block_hits:
             key = (partner, hit.term.source)
-            if key in done or uses_term(text, hit.term):
+            if key in done or uses_term(text, hit.term, folded=True):
                 continue
             done.add(key)
             yield _Raw("glossary.term_not_used", format_lazy(

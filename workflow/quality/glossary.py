@@ -66,7 +66,13 @@ def _first_word(term: str) -> str:
 
 
 class _Matcher:
+    _serial = 0
+
     def __init__(self, terms: tuple[Term, ...]):
+        # A cheap cache key for per-block results (hashing hundreds of terms per block is not).
+        _Matcher._serial += 1
+        self.key = _Matcher._serial
+        _MATCHERS[self.key] = self
         self.by_first: dict[str, list[tuple[re.Pattern[str], Term]]] = {}
         self.other: list[tuple[re.Pattern[str], Term]] = []
         for term in sorted(terms, key=lambda t: len(t.source), reverse=True):
@@ -112,8 +118,13 @@ class _Matcher:
         return taken
 
 
+_MATCHERS: dict[int, _Matcher] = {}
+
+
 @lru_cache(maxsize=32)
 def _matcher(terms: tuple[Term, ...]) -> _Matcher:
+    if len(_MATCHERS) > 64:  # matchers evicted from this cache may go too
+        _MATCHERS.clear()
     return _Matcher(terms)
 
 
@@ -133,11 +144,11 @@ def _work_to_text_offsets(text: str) -> tuple[str, list[int]]:
     return masked.work, offsets
 
 
-@lru_cache(maxsize=4096)
-def _block_hits(text: str, terms: tuple[Term, ...]) -> tuple[tuple[int, int, Term, str], ...]:
+@lru_cache(maxsize=8192)
+def _block_hits(text: str, matcher_key: int) -> tuple[tuple[int, int, Term, str], ...]:
     work, offsets = _work_to_text_offsets(text)
     out = []
-    for start, end, term in _matcher(terms).find(work):
+    for start, end, term in _MATCHERS[matcher_key].find(work):
         s, e = offsets[start], offsets[end]
         out.append((s, e, term, text[s:e]))
     return tuple(out)
@@ -147,11 +158,14 @@ def find_terms_in_blocks(blocks: Iterable[Block], terms: Iterable[Term | object]
     terms_t = tuple(as_term(t) for t in terms)
     if not terms_t:
         return []
+    matcher = _matcher(terms_t)
+    if matcher.key not in _MATCHERS:
+        _MATCHERS[matcher.key] = matcher
     hits: list[TermHit] = []
     for block in blocks:
         if block.kind not in PROSE_KINDS:
             continue
-        for s, e, term, written in _block_hits(block.text, terms_t):
+        for s, e, term, written in _block_hits(block.text, matcher.key):
             start = block.start + s
             hits.append(TermHit(term, start, block.start + e, bisect_right(line_starts, start), block.index, written))
     return hits
@@ -163,9 +177,16 @@ def find_terms(source_md: str, terms: Iterable[Term | object]) -> list[TermHit]:
     return find_terms_in_blocks(doc.blocks, terms, doc.line_starts)
 
 
-def uses_term(translation_text: str, term: Term) -> bool:
-    low = translation_text.casefold()
-    return any(t.casefold() in low for t in term.targets)
+@lru_cache(maxsize=8192)
+def _folded_targets(term: Term) -> tuple[str, ...]:
+    return tuple(t.casefold() for t in term.targets)
+
+
+def uses_term(translation_text: str, term: Term, *, folded: bool = False) -> bool:
+    """Whether the text uses one of the term's accepted translations (``folded``: the
+    caller already casefolded the text)."""
+    low = translation_text if folded else translation_text.casefold()
+    return any(t in low for t in _folded_targets(term))
 
 
 # --- CSV import -------------------------------------------------------------------------

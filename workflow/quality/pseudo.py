@@ -20,7 +20,7 @@ _POOL = "的一是在不了有和人这中大为上个国我以要他时来用�
 
 def _han_for(word: str, salt: int) -> str:
     n = 1 if len(word) <= 3 else 2
-    h = sum(map(ord, word)) + salt
+    h = sum(map(ord, word.lower()))  # the same word always becomes the same characters
     return "".join(_POOL[(h * (k + 7)) % len(_POOL)] for k in range(n))
 
 

@@ -43,7 +43,10 @@ _CLOSERS = rf"(?:\]|{S_DEST}|{S_CLOSE})"
 _ASCII_PUNCT = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
 _PROTECTED_RE = re.compile(
-    r"(?P<footnote>^[ \t]*\[\^[^\]\s]+\]:|\[\^[^\]\s]+\])"
+    # Block markers at a line start ("## ", "> ", "- ", "1. "): a space after them is syntax.
+    r"(?P<marker>^[ \t]*(?:(?:>[ \t]?)+(?:[ \t]*(?:#{1,6}|[-*+]|\d{1,9}[.)])(?=[ \t]|$))?"
+    r"|(?:#{1,6}|[-*+]|\d{1,9}[.)])(?=[ \t]|$))[ \t]*)"
+    r"|(?P<footnote>^[ \t]*\[\^[^\]\s]+\]:|\[\^[^\]\s]+\])"
     r"|(?P<escape>\\[!-/:-@\[-`{-~])"
     r"|(?P<code>(?<!`)(?P<ticks>`+)(?!`)(?:.*?[^`])??(?<!`)(?P=ticks)(?!`))"
     r"|(?P<autolink><(?:[A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s<>]*|[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+)>)"
@@ -111,7 +114,7 @@ def mask(text: str) -> Masked:
             sentinel = {
                 "escape": S_LIT, "code": S_CODE, "autolink": S_URL, "html": S_HTML,
                 "dest": S_DEST, "url": S_URL, "path": S_URL, "entity": S_LIT, "pua": S_LIT,
-                "footnote": S_LIT,
+                "footnote": S_LIT, "marker": S_LIT,
             }[kind]
         out.append(sentinel)
         segments.append(token)
@@ -281,6 +284,9 @@ def _excerpt(masked: Masked, work: str, at: int) -> str:
     return " ".join(piece.split())
 
 
+_EMPHASIS_CHARS = frozenset("*_~")
+
+
 def _inline_skeleton(text: str) -> tuple:
     out = []
     for tok in _md.parse(text):
@@ -312,7 +318,9 @@ def check_block_text(text: str) -> BlockTypography:
         entry = findings.setdefault(NUMBER_UNIT.code, [0, line_offset, m.group(0)])
         entry[0] += 1
     fixed = masked.restore(work)
-    if fixed != text and _inline_skeleton(fixed) != _inline_skeleton(text):
+    # The rules cannot create or break code spans, links or autolinks (those are sentinels,
+    # and spaces go outside brackets); emphasis flanking is the one thing a space can flip.
+    if fixed != text and _EMPHASIS_CHARS.intersection(text) and _inline_skeleton(fixed) != _inline_skeleton(text):
         fixed = text
     return BlockTypography(
         tuple(Finding(code, n, line, excerpt) for code, (n, line, excerpt) in findings.items()),
