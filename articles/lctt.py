@@ -721,7 +721,12 @@ class LcttDocument:
         return None
 
     def segment_text(self, segment: Segment) -> str:
-        return "".join(line.text + line.eol for line in self.lines[segment.start:segment.end])
+        return self.raw(segment.start, segment.end)
+
+    def raw(self, start: int, end: int | None = None) -> str:
+        """The exact text of lines ``start`` to ``end`` (e.g. a header field's raw lines)."""
+        end = start + 1 if end is None else end
+        return "".join(line.text + line.eol for line in self.lines[start:end])
 
     @property
     def newline(self) -> str:

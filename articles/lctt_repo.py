@@ -320,7 +320,7 @@ def _build_article(location: Location, doc: LcttDocument, *, cache: HandleCache,
     name_parts = doc.filename
     source_date = name_parts.date if name_parts else None
     article = Article(
-        subject=fields.subject or (name_parts.title if name_parts else "") or location.path,
+        subject=(fields.subject or (name_parts.title if name_parts else "") or location.path)[:500],
         title=fields.title,
         via=fields.via,
         via_normalized=normalize_via(fields.via),

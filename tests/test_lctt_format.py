@@ -136,6 +136,15 @@ def test_paren_header_collector_first_url_fifth(lctt_samples):
     assert (fields.author_name, fields.translator) == ("SK", "geekpi")
     # "[1]: data:image/gif;base64,…" is a reference link like any other
     assert doc.ref_map()["1"].url.startswith("data:image/gif;base64,")
+    url = doc.header_field("url")
+    assert doc.raw(url.start, url.end) == "[#]: url: (https://linux.cn/article-10600-1.html)\n"
+
+
+def test_reference_links_with_titles(lctt_samples):
+    doc = load(lctt_samples, "published/201809/20180803 10 Popular Windows Apps That Are Also Available on Linux.md")
+    first = doc.ref_map()["1"]
+    assert (first.url, first.title) == ("https://plus.google.com/share?url=https://www.fossmint.com/install-popular-windows-apps-on-linux/", "Share on Google+")
+    assert doc.ref_map()["a"].url == "https://www.fossmint.com/author/dillivine/"  # "[a]:url" without a space
 
 
 def test_paren_header_author_key_in_chinese_and_parens_inside_the_value(lctt_samples):
