@@ -248,6 +248,39 @@ def make_available(*, article: Article, user: User) -> Article:
     return article
 
 
+def mark_fetch_failed(*, article: Article, reason: str) -> Article:
+    """The fetch job gave up (after its retries): ``new`` → ``fetch_failed``, reason kept."""
+    with transaction.atomic():
+        current = _lock(article)
+        if current.state != ArticleState.NEW:
+            raise _wrong_state(current, _("marked as failed to fetch"))
+        now = timezone.now()
+        _advance(article, expected=ArticleState.NEW, state=ArticleState.FETCH_FAILED, updated_at=now)
+        _log(article, actor=None, action=EventAction.FETCH_FAIL, from_state=ArticleState.NEW,
+             to_state=ArticleState.FETCH_FAILED, note=_clean_note(reason, required=False, what=""),
+             now=now)
+    return article
+
+
+def retry_fetch(*, article: Article, user: User) -> Article:
+    """A collector asks for a failed fetch to be tried again: ``fetch_failed`` → ``new``.
+
+    The caller queues the fetch job in the same transaction (articles.services.refetch_article).
+    """
+    _require_user(user)
+    with transaction.atomic():
+        current = _lock(article)
+        if current.state != ArticleState.FETCH_FAILED:
+            raise _wrong_state(current, _("fetched again"))
+        if not permissions.can_make_available(user, current):
+            raise NotAllowed(_("Only collectors and editors can fetch articles again."))
+        now = timezone.now()
+        _advance(article, expected=ArticleState.FETCH_FAILED, state=ArticleState.NEW, updated_at=now)
+        _log(article, actor=user, action=EventAction.COLLECT, from_state=ArticleState.FETCH_FAILED,
+             to_state=ArticleState.NEW, note=_("Fetch retried"), now=now)
+    return article
+
+
 def claim_article(*, article: Article, user: User) -> Claim:
     """Claim an available article for ``user``; exactly one of any number of racers wins."""
     _require_user(user)
@@ -679,8 +712,10 @@ def expire_claims(*, now: dt.datetime | None = None) -> int:
                 if current is None or claim is None or claim.deadline >= now:
                     continue
                 translator = current.translator
+                # ``now`` is the cut-off; the audit log keeps wall-clock time, so events stay
+                # in the order they happened even when a test (or a catch-up run) passes a date.
                 _return_to_available(current, current, actor=None, action=EventAction.EXPIRE,
-                                     end_reason=Claim.EndReason.EXPIRED, now=now,
+                                     end_reason=Claim.EndReason.EXPIRED, now=timezone.now(),
                                      note=_("Deadline %(deadline)s passed") % {"deadline": claim.deadline.isoformat()})
                 _notify(translator, Notification.Kind.CLAIM_EXPIRED, current,
                         lambda c=current: _("Your claim on “%(title)s” expired and the article is available again; your draft is kept for the next translator.")
