@@ -199,6 +199,7 @@ class ImportReport(_Problems):
     updated: int = 0
     unchanged: int = 0
     conflicts: int = 0
+    moved: int = 0  # updated articles whose file moved to another folder
     users_created: int = 0
     missing: int = 0  # files imported earlier that this checkout no longer has
     by_state: Counter = field(default_factory=Counter)
@@ -389,8 +390,17 @@ def import_checkout(root: str | Path, *, batch_size: int = 500, now: dt.datetime
     for pk, via in Article.objects.exclude(via_normalized="").filter(duplicate_of__isnull=True).order_by("pk").values_list("pk", "via_normalized"):
         via_index.setdefault(via, pk)
 
+    # A file that is gone from its old place and has a new path with the same name moved
+    # (sources/ → translated/ → published/): its article follows it.
+    tree_paths = {location.path for location, _ in entries}
+    gone_by_name: dict[str, list[str]] = defaultdict(list)
+    for path in known:
+        if path not in tree_paths:
+            gone_by_name[PurePosixPath(path).name].append(path)
+    moved_from: set[str] = set()
+
     pending: list[_NewArticle] = []
-    changed: list[tuple[Location, bytes, str]] = []
+    changed: list[tuple[Location, bytes, str, str]] = []
     seen_paths: set[str] = set()
     for location, abspath in entries:
         seen_paths.add(location.path)
@@ -407,7 +417,13 @@ def import_checkout(root: str | Path, *, batch_size: int = 500, now: dt.datetime
                 report.by_state[previous[3]] += 1
                 report.by_category[previous[4]] += 1
             else:
-                changed.append((location, raw, sha))
+                changed.append((location, raw, sha, location.path))
+            continue
+        candidates = gone_by_name.get(PurePosixPath(location.path).name, [])
+        if len(candidates) == 1:
+            old_path = candidates.pop()
+            moved_from.add(old_path)
+            changed.append((location, raw, sha, old_path))
             continue
         item = _prepare(location, raw, sha, cache=cache, now=now, report=report, via_index=via_index)
         if item is not None:
@@ -417,9 +433,13 @@ def import_checkout(root: str | Path, *, batch_size: int = 500, now: dt.datetime
             pending = []
     if pending:
         _insert_batch(pending, report, now=now)
-    for location, raw, sha in changed:
-        _reimport(location, raw, sha, cache=cache, now=now, report=report)
-    report.missing = sum(1 for path in known if path not in seen_paths and locate(path) and path.split("/", 1)[0] in KINDS)
+    handles = handles_by_user_id() if changed else {}
+    for location, raw, sha, old_path in changed:
+        try:
+            _reimport(location, raw, sha, old_path=old_path, handles=handles, cache=cache, now=now, report=report)
+        except DatabaseError as exc:
+            report.error(location.path, "database", str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__)
+    report.missing = sum(1 for path in known if path not in seen_paths and path not in moved_from)
     report.users_created = cache.created
     report.seconds = time.perf_counter() - started
     return report
@@ -524,13 +544,14 @@ def _count_created(item: _NewArticle, report: ImportReport) -> None:
     report.by_category[item.article.category] += 1
 
 
-def _reimport(location: Location, raw: bytes, sha: str, *, cache: HandleCache, now: dt.datetime, report: ImportReport) -> None:
-    """A file changed since the last import: update its article unless the app changed it too."""
+def _reimport(
+    location: Location, raw: bytes, sha: str, *, old_path: str, handles: dict[int, str], cache: HandleCache, now: dt.datetime, report: ImportReport
+) -> None:
+    """A file changed (or moved) since the last import: update its article unless the app changed it too."""
     from workflow.models import Claim, Event, EventAction
 
-    source = LcttSource.objects.select_related("article").get(path=location.path)
+    source = LcttSource.objects.select_related("article").get(path=old_path)
     article = source.article
-    handles = handles_by_user_id()
     extra = list(article.extra_reviewers.order_by("pk").values_list("pk", flat=True))
     old_location = locate(source.path) or location
     old_doc = lctt.parse_bytes(bytes(source.raw), path=source.path)
@@ -542,7 +563,8 @@ def _reimport(location: Location, raw: bytes, sha: str, *, cache: HandleCache, n
         app_changes.append("state")
     if app_changes:
         report.conflicts += 1
-        report.warn(location.path, "changed_in_app", "the file changed, but so did the article in the app (" + ", ".join(app_changes) + "); kept the app's version")
+        what = "changed" if old_path == location.path else f"moved from {old_path}"
+        report.warn(location.path, "changed_in_app", f"the file {what}, but the article changed in the app too (" + ", ".join(app_changes) + "); kept the app's version")
         report.by_state[article.state] += 1
         report.by_category[article.category] += 1
         return
@@ -555,34 +577,45 @@ def _reimport(location: Location, raw: bytes, sha: str, *, cache: HandleCache, n
     file_warnings = [w.as_dict() for w in doc.warnings]
     new, extra_ids = _build_article(location, doc, cache=cache, now=now, report_warn=lambda code, message: file_warnings.append({"code": code, "message": message, "line": None}))
     old_state = article.state
+    old_translator_id = article.translator_id
+    # Only what the file holds: a translated file no longer has the English (LCTT replaced
+    # it), a source has no translation yet; the article keeps those.
+    carried = ("source_markdown", "word_count") if location.kind == "sources" else ("title", "translation_markdown")
     for name in (
-        "subject", "title", "via", "via_normalized", "author_name", "author_url", "source_date", "day_counter",
-        "category", "difficulty", "word_count", "source_markdown", "translation_markdown", "collector_id",
-        "translator_id", "reviewer_id", "publisher_id", "published_url", "state",
+        "subject", "via", "via_normalized", "author_name", "author_url", "source_date", "day_counter", "category",
+        "difficulty", "collector_id", "translator_id", "reviewer_id", "publisher_id", "published_url", "state", *carried,
     ):
         setattr(article, name, getattr(new, name))
-    if article.state != old_state:
-        article.claimed_at = article.claim_deadline = None
+    if article.state == ArticleState.AVAILABLE or (
+        article.state == ArticleState.CLAIMED and (old_state != ArticleState.CLAIMED or article.translator_id != old_translator_id)
+    ):
+        article.claimed_at = article.claim_deadline = None  # a new claim starts now (see _set_stage_times)
     _set_stage_times(article, location, now=now)
     with transaction.atomic():
         article.save()
         article.extra_reviewers.set(extra_ids)
+        source.path = location.path
         source.raw = raw
         source.sha256 = sha
         source.warnings = file_warnings
         source.reimported_at = now
-        source.save(update_fields=["raw", "sha256", "warnings", "reimported_at"])
+        source.save(update_fields=["path", "raw", "sha256", "warnings", "reimported_at"])
         if article.state != old_state:
             Event.objects.create(article=article, action=EventAction.IMPORT, from_state=old_state, to_state=article.state, note=f"re-imported from {location.path}", created_at=now)
-            open_claim = Claim.objects.filter(article=article, ended_at__isnull=True).first()
-            if open_claim and article.state != ArticleState.CLAIMED:
-                open_claim.ended_at = now
-                open_claim.end_reason = Claim.EndReason.RELEASED if article.state == ArticleState.AVAILABLE else Claim.EndReason.SUBMITTED
-                open_claim.save(update_fields=["ended_at", "end_reason"])
-            if article.state == ArticleState.CLAIMED and open_claim is None:
-                Claim.objects.create(article=article, user_id=article.translator_id, claimed_at=article.claimed_at, deadline=article.claim_deadline)
+        # The claim history follows the file: a new translator or a release ends the open claim.
+        open_claim = Claim.objects.filter(article=article, ended_at__isnull=True).first()
+        if open_claim and (article.state != ArticleState.CLAIMED or open_claim.user_id != article.translator_id):
+            done = article.state in (ArticleState.SUBMITTED, ArticleState.IN_REVIEW, ArticleState.APPROVED, ArticleState.PUBLISHED)
+            open_claim.ended_at = now
+            open_claim.end_reason = Claim.EndReason.SUBMITTED if done else Claim.EndReason.RELEASED
+            open_claim.save(update_fields=["ended_at", "end_reason"])
+            open_claim = None
+        if article.state == ArticleState.CLAIMED and open_claim is None:
+            Claim.objects.create(article=article, user_id=article.translator_id, claimed_at=article.claimed_at, deadline=article.claim_deadline)
     for warning in file_warnings:
         report.warn(location.path, warning["code"], warning["message"])
+    if old_path != location.path:
+        report.moved += 1
     report.updated += 1
     report.by_state[article.state] += 1
     report.by_category[article.category] += 1

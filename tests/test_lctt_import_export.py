@@ -308,6 +308,36 @@ def test_changed_file_updates_its_article_unless_the_app_changed_it(lctt_samples
     assert (again.updated, again.unchanged, again.conflicts) == (0, 1, 1)
 
 
+def test_a_file_that_moved_folders_moves_its_article(lctt_samples, tmp_path):
+    root = tmp_path / "checkout"
+    (root / OPENRAN).parent.mkdir(parents=True)
+    shutil.copy(lctt_samples / OPENRAN, root / OPENRAN)
+    import_checkout(root)
+    article = LcttSource.objects.get(path=OPENRAN).article
+    english = article.source_markdown
+
+    # the translator's pull request: sources/tech/… → translated/tech/…, translated in place
+    moved = "translated/tech/20220917 What is OpenRAN-.md"
+    text = (root / OPENRAN).read_text()
+    text = text.replace('[#]: translator: " "', '[#]: translator: "bob"').replace("译者：[译者ID](https://github.com/译者ID)", "译者：[bob](https://github.com/bob)")
+    body_start = text.index("Open Radio Access Network defines")
+    text = text[:body_start].replace("What is OpenRAN?\n======", "什么是 OpenRAN？\n======") + "开放无线接入网定义了开放标准。\n\n" + text[text.index("-" * 80):]
+    (root / moved).parent.mkdir(parents=True)
+    (root / moved).write_text(text)
+    (root / OPENRAN).unlink()
+
+    report = import_checkout(root)
+    assert (report.created, report.updated, report.moved, report.missing) == (0, 1, 1, 0)
+    article.refresh_from_db()
+    assert LcttSource.objects.get(article=article).path == moved
+    assert (article.state, article.translator.username, article.title) == (ArticleState.SUBMITTED, "bob", "什么是 OpenRAN？")
+    assert article.translation_markdown.startswith("开放无线接入网定义了开放标准。")
+    assert article.source_markdown == english  # the English is kept, though the file no longer has it
+    assert list(Event.objects.filter(article=article).values_list("to_state", flat=True)) == ["available", "submitted"]
+    export_checkout(tmp_path / "out")
+    assert tree(tmp_path / "out") == tree(root)
+
+
 def test_duplicate_source_urls_are_marked_not_fatal(lctt_samples, tmp_path):
     root = tmp_path / "checkout"
     # the later file (by name, i.e. date) is the duplicate, whatever its folder

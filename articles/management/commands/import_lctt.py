@@ -25,7 +25,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         self.stdout.write(
             f"Imported {report.root}: {report.files} files in {report.seconds:.1f} s — "
-            f"{report.created} new, {report.updated} updated, {report.unchanged} unchanged, "
+            f"{report.created} new, {report.updated} updated ({report.moved} moved), {report.unchanged} unchanged, "
             f"{report.conflicts} kept as changed in the app, {report.skipped} skipped."
         )
         if report.users_created:
