@@ -69,3 +69,9 @@ def lctt_samples() -> Path:
 def security_data() -> Path:
     assert SECURITY_DATA.is_dir(), f"missing {SECURITY_DATA}"
     return SECURITY_DATA
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    """PBKDF2 is slow on purpose (~0.3 s per test user); tests need no key stretching."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -7,7 +7,13 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -46,4 +52,15 @@ def markdownify(request: HttpRequest) -> HttpResponse:
     return HttpResponse(render_markdown_cached(content[:1_000_000]))
 
 
-markdownx_upload = login_required(ImageUploadView.as_view())
+class ImageUpload(ImageUploadView):
+    """markdownx's upload, answering JSON whatever the request (its own 500s on a plain POST)."""
+
+    def form_invalid(self, form) -> JsonResponse:
+        return JsonResponse(form.errors, status=400)
+
+    def form_valid(self, form) -> JsonResponse:
+        image_path = form.save(commit=True)
+        return JsonResponse({"image_code": f"![]({image_path})"})
+
+
+markdownx_upload = login_required(require_POST(ImageUpload.as_view()))
