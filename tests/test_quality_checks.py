@@ -391,6 +391,14 @@ def test_find_terms_case_sensitive_and_longest_first():
     assert [md[h.start : h.end] for h in hits] == ["GNOME Shell"]
 
 
+def test_find_terms_punctuated_terms_and_identifiers():
+    md = "Open-source .NET tools use Wi-Fi; my_archive and archive-manager are not archives? Archive.\n"
+    terms = [Term("open-source", "开源"), Term(".NET", ".NET", case_sensitive=True), Term("Wi-Fi", "Wi-Fi"),
+             Term("archive", "归档")]
+    hits = find_terms(md, terms)
+    assert [md[h.start : h.end] for h in hits] == ["Open-source", ".NET", "Wi-Fi", "archive", "archives", "Archive"]
+
+
 def test_find_terms_skips_links_urls_and_footer():
     md = "See https://example.com/archive and [the archive](https://example.com/archive).\n"
     hits = find_terms(md, [Term("archive", "归档")])

@@ -57,7 +57,8 @@ def as_term(obj: Term | object) -> Term:
     )
 
 
-_WORD_START_RE = re.compile(r"(?<![A-Za-z0-9_])[A-Za-z0-9]+")
+_TOKEN_RE = re.compile(r"[A-Za-z0-9_]+")
+_SIMPLE_TERM_RE = re.compile(r"[A-Za-z0-9]+")
 
 
 def _first_word(term: str) -> str:
@@ -65,7 +66,17 @@ def _first_word(term: str) -> str:
     return m.group(0).casefold() if m else ""
 
 
+def _plural_stems(word: str) -> tuple[str, ...]:
+    return (word[:-1], word[:-2]) if word.endswith("s") else ()
+
+
 class _Matcher:
+    """Terms indexed for a scan over the words of a text.
+
+    One-word terms (most of a glossary) are dictionary look-ups; longer terms are regular
+    expressions compiled on first use and tried only where their first word occurs.
+    """
+
     _serial = 0
 
     def __init__(self, terms: tuple[Term, ...]):
@@ -73,47 +84,80 @@ class _Matcher:
         _Matcher._serial += 1
         self.key = _Matcher._serial
         _MATCHERS[self.key] = self
-        self.by_first: dict[str, list[tuple[re.Pattern[str], Term]]] = {}
-        self.other: list[tuple[re.Pattern[str], Term]] = []
-        for term in sorted(terms, key=lambda t: len(t.source), reverse=True):
-            words = term.source.split()
-            if not words:
+        self.simple_folded: dict[str, list[Term]] = {}
+        self.simple_exact: dict[str, list[Term]] = {}
+        self.complex_by_first: dict[str, list[Term]] = {}
+        self.other: list[Term] = []
+        self._patterns: dict[Term, re.Pattern[str]] = {}
+        for term in terms:
+            source = term.source.strip()
+            if not source:
                 continue
-            body = r"\s+".join(re.escape(w) for w in words)
-            if not term.case_sensitive and term.source[-1].isalpha():
-                body += r"(?:s|es)?"
-            start_boundary = r"(?<![A-Za-z0-9_])" if term.source[0].isalnum() else ""
-            pattern = re.compile(
-                start_boundary + body + r"(?![A-Za-z0-9_])", 0 if term.case_sensitive else re.IGNORECASE
-            )
-            if term.source[0].isalnum():
-                self.by_first.setdefault(_first_word(term.source), []).append((pattern, term))
+            if _SIMPLE_TERM_RE.fullmatch(source):
+                if term.case_sensitive:
+                    self.simple_exact.setdefault(source, []).append(term)
+                else:
+                    self.simple_folded.setdefault(source.casefold(), []).append(term)
+            elif source[0].isalnum():
+                self.complex_by_first.setdefault(_first_word(source), []).append(term)
             else:
-                self.other.append((pattern, term))
+                self.other.append(term)
+        for group in self.complex_by_first.values():
+            group.sort(key=lambda t: len(t.source), reverse=True)
+
+    def pattern(self, term: Term) -> re.Pattern[str]:
+        pattern = self._patterns.get(term)
+        if pattern is None:
+            source = term.source.strip()
+            body = r"\s+".join(re.escape(w) for w in source.split())
+            if not term.case_sensitive and source[-1].isalpha():
+                body += r"(?:s|es)?"
+            start = r"(?<![A-Za-z0-9_])" if source[0].isalnum() else ""
+            end = r"(?![A-Za-z0-9_])" if source[-1].isalnum() else ""
+            pattern = re.compile(start + body + end, 0 if term.case_sensitive else re.IGNORECASE)
+            self._patterns[term] = pattern
+        return pattern
+
+    def _simple(self, word: str) -> list[Term]:
+        found = list(self.simple_exact.get(word, ()))
+        folded = word.casefold()
+        found += self.simple_folded.get(folded, ())
+        for stem in _plural_stems(folded):  # "archives" for "archive"
+            found += [t for t in self.simple_folded.get(stem, ()) if t.source[-1].isalpha()]
+        return found
 
     def find(self, text: str) -> list[tuple[int, int, Term]]:
         hits: list[tuple[int, int, Term]] = []
-        for pattern, term in self.other:
-            hits.extend((m.start(), m.end(), term) for m in pattern.finditer(text))
-        for m in _WORD_START_RE.finditer(text):
-            word = m.group(0).casefold()
-            candidates = list(self.by_first.get(word, ()))
-            for stem in (word[:-1], word[:-2]) if word.endswith("s") else ():
-                candidates += self.by_first.get(stem, ())  # a plural of a one-word term
-            if not candidates:
-                continue
-            candidates.sort(key=lambda c: len(c[1].source), reverse=True)
-            for pattern, term in candidates:  # longest first
-                hit = pattern.match(text, m.start())
+        for term in self.other:
+            hits.extend((m.start(), m.end(), term) for m in self.pattern(term).finditer(text))
+        for m in _TOKEN_RE.finditer(text):
+            token = m.group(0)
+            words = [w for w in _SIMPLE_TERM_RE.finditer(token)] if "_" in token else None
+            if words is not None and len(words) != 1:
+                continue  # snake_case identifiers hold no terms
+            start, end = m.start(), m.end()
+            for term in self._simple(token):
+                hits.append((start, end, term))
+            folded = token.casefold()
+            candidates = list(self.complex_by_first.get(folded, ()))
+            for stem in _plural_stems(folded):
+                candidates += self.complex_by_first.get(stem, ())
+            for term in candidates:
+                hit = self.pattern(term).match(text, start)
                 if hit:
                     hits.append((hit.start(), hit.end(), term))
-                    break
         # Longest match first, no overlaps.
         hits.sort(key=lambda h: (-(h[1] - h[0]), h[0]))
+        starts: list[int] = []
+        ends: list[int] = []
         taken: list[tuple[int, int, Term]] = []
         for h in hits:
-            if all(h[1] <= t[0] or h[0] >= t[1] for t in taken):
-                taken.append(h)
+            k = bisect_right(starts, h[0])
+            if (k and ends[k - 1] > h[0]) or (k < len(starts) and starts[k] < h[1]):
+                continue
+            starts.insert(k, h[0])
+            ends.insert(k, h[1])
+            taken.append(h)
         taken.sort(key=lambda h: h[0])
         return taken
 

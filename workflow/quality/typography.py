@@ -108,8 +108,10 @@ def mask(text: str) -> Masked:
             elif can_open:
                 stack.append(char)
                 sentinel = S_OPEN
-            else:
-                sentinel = S_LIT
+            else:  # a literal "*" or "_" (snake_case, "a * b"): stays as it is
+                out.append(token)
+                pos = m.end()
+                continue
         else:
             sentinel = {
                 "escape": S_LIT, "code": S_CODE, "autolink": S_URL, "html": S_HTML,
