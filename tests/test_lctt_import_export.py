@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import threading
+import time
 from io import StringIO
 from pathlib import Path
 
@@ -13,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -393,6 +395,36 @@ def test_new_article_gets_a_template_file_and_an_lctt_name(tmp_path):
     assert doc.warnings == []
     fields = lctt.extract_fields(doc, kind="sources")
     assert (fields.subject, fields.collector, fields.markdown) == (article.subject, "lkxed", article.source_markdown)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_collectors_get_distinct_counters():
+    """Two collectors naming posts of the same day at the same moment: the advisory lock
+    makes the second wait for the first's commit, so the counters differ."""
+    articles = [ArticleFactory(subject=f"Post {n}", source_date=dt.date(2024, 5, 4), via=f"https://example.org/p{n}") for n in range(4)]
+    barrier = threading.Barrier(len(articles))
+    errors = []
+
+    def name(article):
+        try:
+            barrier.wait()
+            with transaction.atomic():
+                assign_lctt_filename(article)
+                time.sleep(0.05)  # hold the transaction open, as a slow request would
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=name, args=(a,)) for a in articles]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    counters = sorted(Article.objects.filter(source_date=dt.date(2024, 5, 4)).values_list("day_counter", flat=True))
+    assert counters == [0, 1, 2, 3]
 
 
 def test_state_change_moves_the_file_to_its_folder(lctt_samples, tmp_path):
