@@ -29,7 +29,7 @@ def has_han(text: str) -> bool:
 # How many Han characters an English word becomes, on average, in LCTT translations
 # (calibrated in docs/quality-checks.md). Used to express a translation's length in
 # English-word equivalents.
-HAN_PER_WORD = 1.7
+HAN_PER_WORD = 1.65
 
 
 def word_equivalents(text: str) -> float:
