@@ -434,3 +434,24 @@ def test_parse_glossary_csv_reports_every_bad_row():
 def test_parse_glossary_csv_unknown_header_column():
     with pytest.raises(GlossaryCSVError, match="unknown column"):
         parse_glossary_csv("english,chinese,colour\na,b,c\n")
+
+
+# --- bad input --------------------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_odd_text = st.one_of(
+    st.text(max_size=300),
+    st.text(alphabet="[]#:()`*_-=>|!\n 中文aZ0,.<>\\\r\t\u00a0\ue000", max_size=300),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_odd_text, _odd_text)
+def test_run_checks_never_raises_on_arbitrary_text(source, translation):
+    issues = run_checks(source_md=source, translation_md=translation, glossary=[Term("a", "文")], stage="publish")
+    for issue in issues:
+        assert issue.code in REGISTRY and str(issue.message)
+        if issue.fix:
+            assert 0 <= issue.fix.start <= issue.fix.end <= len(translation)
