@@ -90,6 +90,7 @@ from yarl import URL
 from articles.urlnorm import host_of
 
 __all__ = [
+    "FEED_CONTENT_TYPES",
     "HTML_CONTENT_TYPES",
     "BlockedAddressError",
     "DomainPolicy",
@@ -112,6 +113,13 @@ __all__ = [
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 HTML_CONTENT_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+# Feeds are XML; servers label them every which way, so the generic XML types count too.
+FEED_CONTENT_TYPES = frozenset({
+    "application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml",
+    "text/xml", "application/x-rss+xml", "text/rss+xml", "application/x-atom+xml",
+})
+_HTML_ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"
+_FEED_ACCEPT = "application/atom+xml,application/rss+xml;q=0.9,application/xml;q=0.8,text/xml;q=0.8,*/*;q=0.1"
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 _BLOCKED_V4 = tuple(
@@ -497,6 +505,7 @@ class FetchResult:
     last_modified: str
     not_modified: bool
     redirect_chain: list[RedirectHop]
+    body: bytes = b""  # the raw bytes, for parsers that decode themselves (feeds)
 
 
 async def fetch_page(
@@ -512,7 +521,8 @@ async def fetch_page(
 ) -> FetchResult:
     """Fetch one HTML page, following at most ``FETCH_MAX_REDIRECTS`` redirects by hand.
 
-    ``content_types=None`` accepts any type (feeds pass their own list). A 304 answer
+    ``content_types=None`` accepts any type; feeds pass ``FEED_CONTENT_TYPES`` (and are
+    then asked for with a feed ``Accept`` header). ``FetchResult.body`` keeps the bytes. A 304 answer
     to a conditional request returns ``not_modified=True`` with an empty text.
     Raises ``FetchError`` for every failure.
     """
@@ -557,7 +567,8 @@ async def _fetch(
     while True:
         target = parse_target(current)
         domain_policy.check(target.host, url=current)
-        headers = {"Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.1"}
+        feed = content_types is not None and not set(content_types) & HTML_CONTENT_TYPES
+        headers = {"Accept": _FEED_ACCEPT if feed else _HTML_ACCEPT}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
@@ -612,6 +623,7 @@ def _result(
         last_modified=response.headers.get("Last-Modified", ""),
         not_modified=not_modified,
         redirect_chain=chain,
+        body=body,
     )
 
 
