@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
 
 from workflow import permissions, services
 from workflow.models import Event
@@ -197,8 +196,9 @@ class ArticleAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
 
-@require_POST
 def _publish_one(model_admin: ArticleAdmin, request: HttpRequest, pk: int):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     article = get_object_or_404(Article, pk=pk)
     back = reverse("admin:articles_article_change", args=[pk])
     try:

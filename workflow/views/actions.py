@@ -29,7 +29,8 @@ def claim(request: HttpRequest, pk: int) -> HttpResponse:
     return run_transition(
         request, lambda: services.claim_article(article=article, user=request.user),
         success=_("Claimed. The article is yours for %(days)d days.") % {"days": _claim_days()},
-        redirect_to=safe_next(request, reverse("workflow:translate", args=[pk])),
+        redirect_to=reverse("workflow:translate", args=[pk]),
+        refused_to=safe_next(request, article.get_absolute_url()),
         fragment=row,
     )
 

@@ -61,6 +61,7 @@ def run_transition(
     *,
     success: str,
     redirect_to: str,
+    refused_to: str | None = None,
     fragment: Callable[[str | None, str | None], HttpResponse] | None = None,
 ) -> HttpResponse:
     """Run one service call and answer: redirect + message, or an htmx fragment.
@@ -81,7 +82,7 @@ def run_transition(
             return render(request, "workflow/partials/message.html",
                           {"level": "error", "message": error.message}, status=409)
         messages.error(request, error.message)
-        return HttpResponseRedirect(redirect_to)
+        return HttpResponseRedirect(refused_to or redirect_to)
     if getattr(request, "htmx", False):
         if fragment is not None:
             return fragment(success, None)
