@@ -22,8 +22,17 @@ assert politeness (per-host concurrency, Retry-After) from the server's side.
 
 Counters for ``fail_times`` are kept per host and full path (so prefix routes fail
 per URL). A route may also be an ``async def handler(request) -> web.StreamResponse``
-given as ``handler=``. ``pytest`` users get the ``http_server`` fixture from
-``tests/conftest.py`` style: ``with LocalHTTPServer() as server: yield server``.
+given as ``handler=``. In pytest, wrap it in a fixture of your own:
+
+    @pytest.fixture
+    def server(settings):
+        settings.FETCH_ALLOW_PRIVATE_ADDRESSES = True   # let the SSRF policy admit 127.0.0.x
+        with LocalHTTPServer(hosts=["127.0.0.2"]) as srv:
+            yield srv
+
+``Route(content_type=None)`` makes aiohttp send ``application/octet-stream``.
+Requests the checker under test abandons (timeouts) end when the client disconnects
+(``handler_cancellation``), so they stop counting as in flight.
 """
 
 from __future__ import annotations
