@@ -12,6 +12,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from articles.models import Category
 from articles.rendering import render_markdown_cached
 
 from .. import selectors
@@ -62,6 +63,12 @@ def days_left(when: dt.datetime | None) -> str:
     if delta.total_seconds() < 0:
         return _("overdue")
     return ngettext("%(n)d day left", "%(n)d days left", delta.days) % {"n": delta.days}
+
+
+@register.filter
+def category_label(value: str) -> str:
+    """tech / talk / news in the reader's language; named series as they are."""
+    return str(dict(Category.choices).get(value, value))
 
 
 @register.filter

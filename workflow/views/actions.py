@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from .. import services
 from ..forms import NoteForm, PublishForm, TranslationForm, WithdrawForm
 from .helpers import forbidden, get_article, run_transition, safe_next, signed_in
-from .pages import translate_context
+from .pages import _progress, translate_context
 
 
 @signed_in
@@ -80,8 +80,10 @@ def save_draft(request: HttpRequest, pk: int) -> HttpResponse:
     except services.TransitionError as error:
         return _draft_problem(request, article, error.message, status=409, losing=error.losing_text)
     if request.htmx:
-        return render(request, "workflow/partials/draft_saved.html",
-                      {"version": version, "article": article, "saved_at": timezone.localtime()})
+        return render(request, "workflow/partials/draft_saved.html", {
+            "version": version, "article": article, "saved_at": timezone.localtime(),
+            "progress": _progress(article.source_markdown, data["text"]),
+        })
     from django.contrib import messages
 
     messages.success(request, _("Draft saved."))

@@ -140,6 +140,7 @@ def available_list(request: HttpRequest) -> HttpResponse:
 def my_work(request: HttpRequest) -> HttpResponse:
     return render(request, "workflow/my_work.html", {
         "work": selectors.my_work(request.user),
+        "open_claims": selectors.open_claims_of(request.user),
         "max_claims": settings.MAX_OPEN_CLAIMS,
     })
 
