@@ -112,6 +112,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "workflow.context_processors.navigation",
+                "workflow.notifications.notification_context",
             ],
         },
     }

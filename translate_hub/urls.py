@@ -12,5 +12,6 @@ urlpatterns = [
     # markdownx's endpoints, for signed-in users only (live preview through our renderer).
     path("markdownx/markdownify/", markdownify, name="markdownx_markdownify"),
     path("markdownx/upload/", markdownx_upload, name="markdownx_upload"),
+    path("", include("articles.urls")),
     path("", include("workflow.urls")),
 ]

@@ -20,6 +20,10 @@ def navigation(request: HttpRequest) -> dict:
         links.insert(1, (reverse("workflow:my_work"), _("My work"), "my_work"))
         if permissions.is_reviewer(user):
             links.insert(2, (reverse("workflow:review_queue"), _("Review queue"), "review_queue"))
+        from articles.services import can_collect
+
+        if can_collect(user):
+            links.insert(2, (reverse("articles:collect"), _("Collect"), "collect"))
     links.append((reverse("workflow:leaderboard"), _("Leaderboard"), "leaderboard"))
     nav = []
     for url, label, key in links:

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from .feeds import PublishedFeed
-from .views import accounts, actions, pages
+from .views import accounts, actions, notifications, pages
 
 app_name = "workflow"
 
@@ -29,4 +29,7 @@ urlpatterns = [
     path("articles/<int:pk>/restore/", actions.restore, name="restore"),
     path("articles/<int:pk>/make-available/", actions.make_available, name="make_available"),
     path("accounts/signup/", accounts.signup, name="signup"),
+    path("notifications/", notifications.notification_list, name="notifications"),
+    path("notifications/read/", notifications.mark_read, name="notifications_read"),
+    path("notifications/preferences/", notifications.preferences, name="notification_preferences"),
 ]

@@ -1,0 +1,74 @@
+"""Template tags for the link report (article page) and the source/translation link
+comparison (translate and review pages), so the workflow's pages include one partial each
+without their views computing anything.
+
+``{% link_report article %}`` and ``{% link_comparison article %}`` (both read ``user``
+from the context); ``link_report_context(article, user)`` serves the htmx fragment view.
+"""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.translation import gettext as _
+
+from articles import selectors
+from articles.link_services import article_link_report, compare_links
+from articles.linkcheck import FAILING_OUTCOMES
+from articles.models import Article, LinkStatus
+from articles.services import can_request_link_check
+
+register = template.Library()
+
+OUTCOME_ORDER = ("broken", "server_error", "timeout", "connection_error", "dns_error", "tls_error",
+                 "redirect_permanent", "redirect_temporary", "ok", "skipped", "unchecked")
+
+
+def link_report_context(article: Article, user) -> dict:
+    report = article_link_report(article=article)
+    pending = selectors.pending_link_check(article)
+    ordered = sorted(report.counts.items(), key=lambda item: OUTCOME_ORDER.index(item[0])
+                     if item[0] in OUTCOME_ORDER else len(OUTCOME_ORDER))
+    counts = [(outcome_label(outcome), count, outcome in FAILING_OUTCOMES) for outcome, count in ordered]
+    return {
+        "article": article,
+        "report": report,
+        "counts": counts,
+        "failures": report.failures,
+        "others": [entry for entry in report.entries if not entry.is_failure],
+        "pending": pending,
+        "can_check": can_request_link_check(user, article),
+    }
+
+
+@register.filter
+def outcome_label(outcome: str) -> str:
+    if outcome in LinkStatus.Result.values:
+        return str(LinkStatus.Result(outcome).label)
+    return _("Not checked yet")
+
+
+@register.filter
+def is_web_url(url: str) -> bool:
+    """Only http(s) links become clickable (a stored ``javascript:`` URL stays text)."""
+    return str(url or "").lower().startswith(("http://", "https://"))
+
+
+@register.inclusion_tag("articles/partials/link_report.html", takes_context=True)
+def link_report(context, article: Article) -> dict:
+    return link_report_context(article, context.get("user"))
+
+
+@register.inclusion_tag("articles/partials/link_comparison.html")
+def link_comparison(article: Article) -> dict:
+    source, translation = _texts(article)
+    comparison = compare_links(source, translation) if translation.strip() else None
+    return {"article": article, "comparison": comparison}
+
+
+def _texts(article: Article) -> tuple[str, str]:
+    """The two texts, read again if a page loaded the article without its bodies."""
+    deferred = article.get_deferred_fields()
+    if "source_markdown" in deferred or "translation_markdown" in deferred:
+        row = Article.objects.filter(pk=article.pk).values_list("source_markdown", "translation_markdown").first()
+        return row or ("", "")
+    return article.source_markdown or "", article.translation_markdown or ""
