@@ -638,7 +638,7 @@ def export_path(article: Article, kind: str) -> str:
     return f"{kind}/{_safe_folder(article.category)}/{name}"
 
 
-def export_checkout(out: str | Path, *, articles=None, chunk_size: int = 500) -> ExportReport:
+def export_checkout(out: str | Path, *, articles=None, chunk_size: int = 500, writers: int = 2) -> ExportReport:
     """Write articles as a TranslateProject tree under ``out``. See the module docstring."""
     started = time.perf_counter()
     out = Path(out)
@@ -655,7 +655,7 @@ def export_checkout(out: str | Path, *, articles=None, chunk_size: int = 500) ->
     made_dirs: set[Path] = set()
     # Creating thousands of files is mostly time in the kernel: a few writer threads let it
     # overlap with parsing the next articles.
-    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="export_lctt") as writer:
+    with ThreadPoolExecutor(max_workers=max(1, writers), thread_name_prefix="export_lctt") as writer:
         pending: deque[Future] = deque()
         for article in queryset.iterator(chunk_size=chunk_size):
             _export_article(article, out, report, handles=handles, extra=extra, used=used, made_dirs=made_dirs, writer=writer, pending=pending)

@@ -63,6 +63,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--files", type=int, default=8400, help="number of files in the tree (default 8400)")
     parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--writers", type=int, default=2, help="export writer threads (default 2)")
+    parser.add_argument("--workdir", help="where to build the tree and export (default: a temporary folder); "
+                        "e.g. /dev/shm to leave the disk out of the figures")
     args = parser.parse_args()
 
     import django
@@ -78,7 +81,7 @@ def main() -> None:
     if connection.vendor != "sqlite":
         test_settings["NAME"] = f"{base_name}_lcttbench_{os.getpid()}"
     old_name = connection.settings_dict["NAME"]
-    workdir = Path(tempfile.mkdtemp(prefix="lcttbench-"))
+    workdir = Path(tempfile.mkdtemp(prefix="lcttbench-", dir=args.workdir))
     try:
         tree = workdir / "checkout"
         size = build_tree(tree, args.files)
@@ -96,7 +99,7 @@ def main() -> None:
         first = timed("import", lambda: import_checkout(tree, batch_size=args.batch_size))
         second = timed("import again", lambda: import_checkout(tree, batch_size=args.batch_size))
         out = workdir / "export"
-        exported = timed("export", lambda: export_checkout(out))
+        exported = timed("export", lambda: export_checkout(out, writers=args.writers))
 
         print(
             f"first import: {first.created} created, {first.skipped} skipped, {sum(len(v) for v in first.warnings.values())} warnings; "
