@@ -18,6 +18,7 @@ assert politeness (per-host concurrency, Retry-After) from the server's side.
         server.route("/files/", prefix=True)                  # every path under /files/
         server.url("/ok", host="127.0.0.3")                   # http://127.0.0.3:PORT/ok
         server.requests_for("/flaky")                         # RecordedRequest list
+        server.wait_idle()                                    # every request has its end time
         server.max_in_flight()                                # {host: peak concurrent}
 
 Counters for ``fail_times`` are kept per host and full path (so prefix routes fail
@@ -140,6 +141,19 @@ class LocalHTTPServer:
 
     def requests_for(self, path: str, *, host: str | None = None) -> list[RecordedRequest]:
         return [r for r in self.requests if r.path == path and (host is None or r.host == host)]
+
+    def wait_idle(self, timeout: float = 5.0) -> None:
+        """Wait until every recorded request has ended.
+
+        The server runs in its own thread: a client may read an answer before the server
+        thread has written down the request's ``end``.
+        """
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if all(r.end is not None for r in self._requests):
+                    return
+            time.sleep(0.01)
 
     def max_in_flight(self) -> dict[str, int]:
         with self._lock:

@@ -336,6 +336,7 @@ def test_per_host_limit_holds_exactly_including_retries_and_fallbacks(server):
     assert all(r.result == LinkOutcome.OK for r in results.values())
     peaks = server.max_in_flight()
     assert peaks == {"127.0.0.2": 3, "127.0.0.3": 3, "127.0.0.4": 3}
+    server.wait_idle()
     for host in peaks:
         assert _max_overlap([r for r in server.requests if r.host == host]) <= 3
 
@@ -344,6 +345,7 @@ def test_global_limit_holds(server):
     server.route("/page/", prefix=True, delay=0.05)
     urls = [server.url(f"/page/{i}", host=h) for h in ("127.0.0.2", "127.0.0.3", "127.0.0.4") for i in range(15)]
     check_urls_sync(urls, per_host=4, concurrency=5)
+    server.wait_idle()
     assert _max_overlap(server.requests) <= 5
     assert sum(server.max_in_flight().values()) >= 5
 

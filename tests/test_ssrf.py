@@ -18,6 +18,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.abc import AbstractResolver
+from django.utils import translation
 
 from articles import asyncio_runtime
 from articles.models import DomainRule
@@ -69,6 +70,13 @@ class FakeResolver(AbstractResolver):
 
     async def close(self):
         pass
+
+
+@pytest.fixture(autouse=True)
+def english():
+    # Messages are asserted by their English msgids; the site default is Chinese.
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -168,6 +168,7 @@ def score(verdicts: dict[str, str], links: dict[str, dict[str, str]], *, exact: 
 def politeness(server: LocalHTTPServer) -> tuple[int, int, int]:
     """(requests before Retry-After ended, peak in flight on one host, total requests)."""
     by_url = defaultdict(list)
+    server.wait_idle()
     requests = server.requests
     for r in requests:
         by_url[(r.host, r.path)].append(r)
