@@ -433,3 +433,18 @@ def test_admin_publish_actions_release_and_dashboard(world, people):
     change = client.get(f"/admin/articles/article/{world['published'].pk}/change/").content.decode()
     assert "Review started" in change or "Published" in change
     assert Event.objects.filter(article=world["claimed"], action="release", actor=admin).exists()
+
+
+def test_reviewer_edits_save_back_to_the_review_page(world, people):
+    article = world["submitted"]
+    services.start_review(article=article, user=people["reviewer"])
+    version = Article.objects.get(pk=article.pk).version
+    client = client_as(people["reviewer"], "en")
+    url = reverse("workflow:save_draft", args=[article.pk])
+    saved = client.post(url, {"text": TEXT + "校对改动\n", "title": "题", "base_version": version})
+    assert saved.status_code == 302 and saved["Location"] == reverse("workflow:review", args=[article.pk])
+    stale = client.post(url, {"text": "过时的版本", "title": "题", "base_version": version})
+    body = stale.content.decode()
+    assert stale.status_code == 409 and "过时的版本" in body and "Submit for review" not in body
+    review = client.get(reverse("workflow:review", args=[article.pk])).content.decode()
+    assert "Edits made during this review" in review and "校对改动" in review

@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from articles.models import ArticleState
+
 from .. import services
 from ..forms import NoteForm, PublishForm, TranslationForm, WithdrawForm
 from .helpers import forbidden, get_article, run_transition, safe_next, signed_in
@@ -87,7 +89,13 @@ def save_draft(request: HttpRequest, pk: int) -> HttpResponse:
     from django.contrib import messages
 
     messages.success(request, _("Draft saved."))
-    return HttpResponseRedirect(safe_next(request, reverse("workflow:translate", args=[pk])))
+    return HttpResponseRedirect(safe_next(request, _editor_url(article)))
+
+
+def _editor_url(article) -> str:
+    """The page the draft was edited on: the review page while in review, else the editor."""
+    name = "workflow:review" if article.state == ArticleState.IN_REVIEW else "workflow:translate"
+    return reverse(name, args=[article.pk])
 
 
 def _draft_problem(request, article, message, *, status, losing=None) -> HttpResponse:
@@ -106,8 +114,9 @@ def _conflict(request, article, form, error: services.StaleDraft) -> HttpRespons
         return render(request, "workflow/partials/draft_conflict.html",
                       {"article": article, "conflict": conflict}, status=409)
     article.refresh_from_db()
-    return render(request, "workflow/translate.html",
-                  translate_context(article, form=form, conflict=conflict), status=409)
+    context = translate_context(article, form=form, conflict=conflict)
+    context["reviewing"] = article.state == ArticleState.IN_REVIEW
+    return render(request, "workflow/translate.html", context, status=409)
 
 
 @signed_in
