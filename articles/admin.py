@@ -236,7 +236,10 @@ class LcttSourceAdmin(admin.ModelAdmin):
 
 @admin.register(DomainRule)
 class DomainRuleAdmin(admin.ModelAdmin):
+    """The allow/block list collectors' URLs and fetches are checked against (safe_http)."""
+
     list_display = ("domain", "action", "reason", "created_at")
+    list_editable = ("action", "reason")
     list_filter = ("action",)
     search_fields = ("domain", "reason")
 
@@ -246,6 +249,16 @@ class FeedAdmin(admin.ModelAdmin):
     list_display = ("__str__", "url", "active", "category", "last_polled_at", "last_status")
     list_filter = ("active", "category")
     search_fields = ("title", "url")
+    readonly_fields = ("etag", "last_modified", "last_polled_at", "last_status", "created_by", "created_at")
+    actions = ["poll_now"]
+
+    @admin.action(description=_("Poll the selected feeds now"))
+    def poll_now(self, request: HttpRequest, queryset: QuerySet) -> None:
+        from articles.feeds import poll_feed_now
+
+        for feed in queryset:
+            poll_feed_now(feed=feed, user=request.user)
+        self.message_user(request, gettext("Polling %(n)d feed(s).") % {"n": queryset.count()}, messages.SUCCESS)
 
 
 @admin.register(FeedEntry)
@@ -258,9 +271,42 @@ class FeedEntryAdmin(admin.ModelAdmin):
 
 @admin.register(Job)
 class JobAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "kind", "status", "attempts", "article", "created_at", "finished_at")
+    """Background jobs, read-only: the worker writes them; failed ones can be retried."""
+
+    list_display = ("__str__", "kind", "status", "attempts", "article", "feed", "error_summary", "created_at",
+                    "finished_at")
     list_filter = ("kind", "status")
+    list_select_related = ("article", "feed")
     raw_id_fields = ("article", "feed")
+    actions = ["retry_selected"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Job._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.display(description=_("error"))
+    def error_summary(self, obj: Job) -> str:
+        return (obj.error or "")[:120]
+
+    @admin.action(description=_("Retry the selected failed jobs"))
+    def retry_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        from articles.jobs import retry_job
+        from articles.services import refetch_article
+
+        retried = 0
+        for job in queryset.filter(status=Job.Status.FAILED).select_related("article"):
+            if job.kind == Job.Kind.FETCH and job.article and job.article.state == ArticleState.FETCH_FAILED:
+                try:
+                    refetch_article(article=job.article, user=request.user)
+                except services.TransitionError as error:
+                    self.message_user(request, f"{job}: {error.message}", messages.ERROR)
+                    continue
+            else:
+                retry_job(job)
+            retried += 1
+        self.message_user(request, gettext("Retrying %(n)d job(s).") % {"n": retried}, messages.SUCCESS)
 
 
 @admin.register(LinkStatus)
@@ -268,3 +314,42 @@ class LinkStatusAdmin(admin.ModelAdmin):
     list_display = ("url", "result", "status_code", "checked_at")
     list_filter = ("result",)
     search_fields = ("url",)
+    change_list_template = "admin/articles/linkstatus/change_list.html"
+
+    def get_urls(self):
+        custom = [path("broken/", self.admin_site.admin_view(self.broken_links_view),
+                       name="articles_linkstatus_broken")]
+        return custom + super().get_urls()
+
+    def broken_links_view(self, request: HttpRequest):
+        """Failing links across all articles, each with the articles that link to it."""
+        from articles.link_services import broken_links
+        from articles.linkcheck import FAILING_OUTCOMES
+
+        from .models import ArticleLink
+
+        if not self.has_view_permission(request):
+            return TemplateResponse(request, "403.html", {"message": gettext("Not allowed.")}, status=403)
+        outcome = request.GET.get("result", "")
+        outcomes = [outcome] if outcome in FAILING_OUTCOMES else FAILING_OUTCOMES
+        links = list(broken_links(outcomes=outcomes)[:REPORT_LIMIT])
+        articles: dict[int, list] = {}
+        for row in (ArticleLink.objects.filter(link_id__in=[link.pk for link in links])
+                    .select_related("article").only("link_id", "article__id", "article__subject",
+                                                    "article__title", "article__state")
+                    .order_by("article_id")):
+            articles.setdefault(row.link_id, []).append(row.article)
+        rows = [(link, articles.get(link.pk, [])[:REPORT_ARTICLES]) for link in links]
+        return TemplateResponse(request, "admin/articles/linkstatus/broken_links.html", {
+            **self.admin_site.each_context(request),
+            "title": gettext("Broken links across all articles"),
+            "opts": self.model._meta,
+            "rows": rows,
+            "outcome": outcome,
+            "outcomes": [(o, LinkStatus.Result(o).label) for o in sorted(FAILING_OUTCOMES)],
+            "limit": REPORT_LIMIT,
+        })
+
+
+REPORT_LIMIT = 500
+REPORT_ARTICLES = 10
