@@ -385,6 +385,8 @@ def _safe_title(title: str, max_bytes: int) -> str:
     text = unicodedata.normalize("NFC", title).translate(_UNSAFE_FILENAME_CHARS)
     text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
     text = re.sub(r"\s+", " ", text).strip()
+    # Leading stars would be read back as the difficulty mark.
+    text = text.lstrip(_STAR + _VS16 + " ")
     encoded = text.encode("utf-8")
     if len(encoded) > max_bytes:
         text = encoded[:max_bytes].decode("utf-8", "ignore").strip()
