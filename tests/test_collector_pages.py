@@ -342,3 +342,22 @@ def test_collecting_a_candidate_already_collected_by_address_links_to_it(client,
     row = client.post(reverse("articles:candidate_collect", args=[entry.pk]), **htmx()).content.decode()
     assert "Already collected" in row and existing.get_absolute_url() in row
     assert Article.objects.count() == 1
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_every_collector_page_renders_in_both_languages(client, collector, settings, language):
+    settings.LANGUAGE_CODE = language
+    feed = Feed.objects.create(url="https://blog.example.com/feed", title="Blog", last_status="OK")
+    candidate(feed, "https://blog.example.com/c")
+    failed = ArticleFactory(collector=collector, state=ArticleState.FETCH_FAILED, source_markdown="")
+    Job.objects.create(kind=Job.Kind.FETCH, article=failed, status=Job.Status.FAILED, error="HTTP 404")
+    queued = ArticleFactory(collector=collector, state=ArticleState.NEW, source_markdown="")
+    Job.objects.create(kind=Job.Kind.FETCH, article=queued, status=Job.Status.QUEUED)
+    urls = [reverse(COLLECT), reverse("articles:collect_status"), reverse("articles:feeds"),
+            reverse("articles:feed_edit", args=[feed.pk]), reverse("articles:candidates"),
+            reverse("articles:prepare", args=[failed.pk]), reverse("articles:prepare", args=[queued.pk]),
+            reverse("workflow:notifications"), reverse("workflow:notification_preferences")]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "{%" not in response.content.decode() and "%(" not in response.content.decode(), url

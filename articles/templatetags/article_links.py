@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from articles import selectors
 from articles.link_services import article_link_report, compare_links
 from articles.linkcheck import FAILING_OUTCOMES
-from articles.models import Article, LinkStatus
+from articles.models import Article, Category, LinkStatus
 from articles.services import can_request_link_check
 
 register = template.Library()
@@ -45,6 +45,11 @@ def outcome_label(outcome: str) -> str:
     if outcome in LinkStatus.Result.values:
         return str(LinkStatus.Result(outcome).label)
     return _("Not checked yet")
+
+
+@register.filter
+def category_label(value: str) -> str:
+    return str(Category(value).label) if value in Category.values else (value or "")
 
 
 @register.filter
