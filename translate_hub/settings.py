@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -266,7 +267,9 @@ SECURE_SSL_REDIRECT_EXEMPT = [r"^healthz$"]
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'", "'nonce'"],
+        # NONCE is django-csp's sentinel: a literal "'nonce'" string is sent as-is and
+        # browsers reject it as an invalid source.
+        "script-src": ["'self'", NONCE],
         "style-src": ["'self'"],
         "img-src": ["'self'", "https:", "http:", "data:"],
         "font-src": ["'self'"],

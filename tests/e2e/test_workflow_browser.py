@@ -40,6 +40,7 @@ LABELS = {
 }
 
 FIRST_DRAFT = "# {title}\n\nLinux 是一系列开源操作系统。\n\n### 安装\n\n运行这个命令：\n"
+CSP_ERRORS: list[str] = []
 SECOND_DRAFT = FIRST_DRAFT + "\n阅读[手册][1]了解更多。\n\n[1]: https://example.org/manual\n"
 
 
@@ -49,7 +50,12 @@ def new_page(browser: Browser, lang: str, *, phone: bool = False) -> Page:
     context = browser.new_context(locale=labels["locale"], viewport=viewport,
                                   extra_http_headers={"Accept-Language": labels["accept"]})
     context.set_default_timeout(15_000)
-    return context.new_page()
+    page = context.new_page()
+    # a strict CSP (nonce scripts, style-src 'self') reports what it blocks on the console
+    page.on("console", lambda message: message.type == "error"
+            and "Content Security Policy" in message.text
+            and CSP_ERRORS.append(f"{page.url} {message.location}: {message.text}"))
+    return page
 
 
 def sign_in(page: Page, base: str, username: str, lang: str) -> None:
@@ -183,6 +189,7 @@ def test_four_people_take_an_article_from_claim_to_publication(lang, browser, li
     ]
     for page in (translator, reviewer, publisher, reader, phone):
         page.context.close()
+    assert CSP_ERRORS == [], CSP_ERRORS
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
