@@ -24,8 +24,10 @@ Public API
 ``schedule_link_rechecks(*, batch_size=25, older_than=None) -> int``
     Weekly: CHECK_LINKS jobs over the published articles, a batch of ids per job.
 
-Pure helpers: ``can_collect(user)``, ``can_request_link_check(user, article)``,
-``find_duplicate(normalized_url)``.
+Helpers: ``can_collect(user)``, ``can_edit_collected(user, article)``,
+``can_request_link_check(user, article)``, ``find_duplicate(normalized_url)``,
+``clean_source_url(url) -> (url, normalized)`` (the checks collect and feeds share),
+``source_markdown_from_lctt(text)``, ``news_stale_before(now)``.
 """
 
 from __future__ import annotations
@@ -67,20 +69,24 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractUser
 
 __all__ = [
+    "EDITABLE_STATES",
     "MAX_URLS_PER_BATCH",
     "CollectError",
     "CollectResult",
     "FetchedSource",
     "apply_fetch",
     "can_collect",
+    "can_edit_collected",
     "can_request_link_check",
     "clean_source_url",
     "collect_article",
     "collect_articles",
     "find_duplicate",
+    "news_stale_before",
     "refetch_article",
     "request_link_check",
     "schedule_link_rechecks",
+    "source_markdown_from_lctt",
     "split_urls",
     "update_collected_article",
 ]
