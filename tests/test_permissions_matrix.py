@@ -1,6 +1,6 @@
 """Every page and action × anonymous, translator, other translator, reviewer, publisher, staff.
 
-Each cell is one of: ``ok`` (served, or the action happened), ``login`` (redirect to the
+Each cell is one of: ``allowed`` (served, or the action happened), ``login`` (redirect to the
 sign-in page, nothing happened), ``forbidden`` (403, nothing happened). Never a 500.
 """
 
@@ -70,34 +70,34 @@ def client_for(actor: str, people) -> Client:
     return client
 
 
-O, L, F = "ok", "login", "forbidden"
+A, L, F = "allowed", "login", "forbidden"
 
 # (name, method, url name, article state or None, extra POST data, expected per actor)
 MATRIX = [
-    ("published list", "get", "workflow:published_list", None, {}, [O, O, O, O, O, O]),
-    ("leaderboard", "get", "workflow:leaderboard", None, {}, [O, O, O, O, O, O]),
-    ("feed", "get", "workflow:feed", None, {}, [O, O, O, O, O, O]),
-    ("published article", "get", "workflow:article_detail", "published", {}, [O, O, O, O, O, O]),
-    ("claimed article", "get", "workflow:article_detail", "claimed", {}, [L, O, O, O, O, O]),
-    ("withdrawn article", "get", "workflow:article_detail", "withdrawn", {}, [L, F, F, O, O, O]),
-    ("available list", "get", "workflow:available", None, {}, [L, O, O, O, O, O]),
-    ("my work", "get", "workflow:my_work", None, {}, [L, O, O, O, O, O]),
-    ("review queue", "get", "workflow:review_queue", None, {}, [L, F, F, O, F, F]),
-    ("translate page", "get", "workflow:translate", "claimed", {}, [L, O, F, F, F, F]),
-    ("review page", "get", "workflow:review", "submitted", {}, [L, F, F, O, O, F]),
-    ("claim", "post", "workflow:claim", "available", {}, [L, O, O, O, O, O]),
-    ("release", "post", "workflow:release", "claimed", {}, [L, O, F, F, F, O]),
+    ("published list", "get", "workflow:published_list", None, {}, [A, A, A, A, A, A]),
+    ("leaderboard", "get", "workflow:leaderboard", None, {}, [A, A, A, A, A, A]),
+    ("feed", "get", "workflow:feed", None, {}, [A, A, A, A, A, A]),
+    ("published article", "get", "workflow:article_detail", "published", {}, [A, A, A, A, A, A]),
+    ("claimed article", "get", "workflow:article_detail", "claimed", {}, [L, A, A, A, A, A]),
+    ("withdrawn article", "get", "workflow:article_detail", "withdrawn", {}, [L, F, F, A, A, A]),
+    ("available list", "get", "workflow:available", None, {}, [L, A, A, A, A, A]),
+    ("my work", "get", "workflow:my_work", None, {}, [L, A, A, A, A, A]),
+    ("review queue", "get", "workflow:review_queue", None, {}, [L, F, F, A, F, F]),
+    ("translate page", "get", "workflow:translate", "claimed", {}, [L, A, F, F, F, F]),
+    ("review page", "get", "workflow:review", "submitted", {}, [L, F, F, A, A, F]),
+    ("claim", "post", "workflow:claim", "available", {}, [L, A, A, A, A, A]),
+    ("release", "post", "workflow:release", "claimed", {}, [L, A, F, F, F, A]),
     ("save draft", "post", "workflow:save_draft", "claimed",
-     {"text": "新的草稿", "title": "题", "base_version": "2"}, [L, O, F, F, F, F]),
-    ("submit", "post", "workflow:submit", "claimed", {}, [L, O, F, F, F, F]),
-    ("start review", "post", "workflow:start_review", "submitted", {}, [L, F, F, O, F, F]),
-    ("request changes", "post", "workflow:request_changes", "in_review", {"note": "改"}, [L, F, F, O, F, F]),
-    ("approve", "post", "workflow:approve", "in_review", {}, [L, F, F, O, F, F]),
-    ("publish", "post", "workflow:publish", "approved", {}, [L, F, F, F, O, F]),
-    ("approve and publish", "post", "workflow:approve_and_publish", "submitted", {}, [L, F, F, F, O, F]),
-    ("withdraw", "post", "workflow:withdraw", "available", {"reason": "重复"}, [L, F, F, O, O, O]),
-    ("restore", "post", "workflow:restore", "withdrawn", {}, [L, F, F, O, O, O]),
-    ("make available", "post", "workflow:make_available", "new", {}, [L, F, F, O, O, O]),
+     {"text": "新的草稿", "title": "题", "base_version": "2"}, [L, A, F, F, F, F]),
+    ("submit", "post", "workflow:submit", "claimed", {}, [L, A, F, F, F, F]),
+    ("start review", "post", "workflow:start_review", "submitted", {}, [L, F, F, A, F, F]),
+    ("request changes", "post", "workflow:request_changes", "in_review", {"note": "改"}, [L, F, F, A, F, F]),
+    ("approve", "post", "workflow:approve", "in_review", {}, [L, F, F, A, F, F]),
+    ("publish", "post", "workflow:publish", "approved", {}, [L, F, F, F, A, F]),
+    ("approve and publish", "post", "workflow:approve_and_publish", "submitted", {}, [L, F, F, F, A, F]),
+    ("withdraw", "post", "workflow:withdraw", "available", {"reason": "重复"}, [L, F, F, A, A, A]),
+    ("restore", "post", "workflow:restore", "withdrawn", {}, [L, F, F, A, A, A]),
+    ("make available", "post", "workflow:make_available", "new", {}, [L, F, F, A, A, A]),
 ]
 
 CELLS = [
