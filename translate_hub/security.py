@@ -1,0 +1,48 @@
+"""Response headers Django and django-csp do not set on their own.
+
+* ``Permissions-Policy``: the site uses no camera, microphone, location, payment or USB;
+  saying so means an injected frame or script cannot ask for them either.
+* ``Cache-Control: private, no-store`` on every response to a signed-in person (drafts,
+  review notes, notification lists): no shared cache keeps it, and the browser does not
+  show it again from its cache after the person signs out on a shared computer. Responses
+  that set their own Cache-Control (static files, uploaded images) keep it.
+* A nonce in every HTML page's Content-Security-Policy: django-csp adds the nonce only when
+  something asked for it, so a page without our base template (the admin, an error page)
+  would otherwise get a policy without one. This middleware sits after django-csp's, so it
+  runs first on the way out, while the nonce can still be made.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponseBase
+from django.utils.cache import patch_vary_headers
+
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer", "autoplay", "camera", "display-capture", "encrypted-media",
+        "fullscreen", "geolocation", "gyroscope", "magnetometer", "microphone", "midi",
+        "payment", "picture-in-picture", "publickey-credentials-get", "screen-wake-lock",
+        "serial", "usb", "xr-spatial-tracking",
+    )
+)
+PRIVATE_CACHE_CONTROL = "private, no-store"
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        nonce = getattr(request, "csp_nonce", None)
+        if nonce is not None and response.get("Content-Type", "").startswith("text/html"):
+            str(nonce)  # makes the nonce, so the policy carries it
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and "Cache-Control" not in response:
+            response["Cache-Control"] = PRIVATE_CACHE_CONTROL
+            patch_vary_headers(response, ("Cookie",))
+        return response
