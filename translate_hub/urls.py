@@ -1,8 +1,9 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
+from articles.uploads import serve_upload, upload_image
 from translate_hub.health import healthz
-from workflow.views.accounts import markdownify, markdownx_upload
+from workflow.views.accounts import markdownify
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -11,7 +12,10 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     # markdownx's endpoints, for signed-in users only (live preview through our renderer).
     path("markdownx/markdownify/", markdownify, name="markdownx_markdownify"),
-    path("markdownx/upload/", markdownx_upload, name="markdownx_upload"),
+    # Uploads are validated and re-encoded (articles/uploads.py), never markdownx's own view.
+    path("markdownx/upload/", upload_image, name="markdownx_upload"),
+    re_path(r"^media/uploads/(?P<name>[0-9]{4}/[0-9]{2}/[A-Za-z0-9_-]+\.[a-z]+)$", serve_upload,
+            name="uploaded_image"),
     path("", include("articles.urls")),
     path("", include("workflow.urls")),
 ]

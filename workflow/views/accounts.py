@@ -12,13 +12,11 @@ from django.http import (
     HttpResponse,
     HttpResponseBadRequest,
     HttpResponseRedirect,
-    JsonResponse,
 )
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from markdownx.views import ImageUploadView
 
 from articles.rendering import render_markdown_cached
 
@@ -52,15 +50,4 @@ def markdownify(request: HttpRequest) -> HttpResponse:
     return HttpResponse(render_markdown_cached(content[:1_000_000]))
 
 
-class ImageUpload(ImageUploadView):
-    """markdownx's upload, answering JSON whatever the request (its own 500s on a plain POST)."""
-
-    def form_invalid(self, form) -> JsonResponse:
-        return JsonResponse(form.errors, status=400)
-
-    def form_valid(self, form) -> JsonResponse:
-        image_path = form.save(commit=True)
-        return JsonResponse({"image_code": f"![]({image_path})"})
-
-
-markdownx_upload = login_required(require_POST(ImageUpload.as_view()))
+# The image upload endpoint lives in articles/uploads.py (validated, re-encoded, served safely).
