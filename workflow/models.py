@@ -233,3 +233,12 @@ class CheckRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code}: {self.severity}"
+
+
+# The counters the article triggers keep (workflow/aggregates.py), registered with the app.
+from .aggregates import (  # noqa: E402, F401
+    AggregateVersion,
+    ContributionCount,
+    ContributorTotal,
+    StateCount,
+)
