@@ -27,6 +27,7 @@ from urllib.parse import quote, urlsplit
 
 from markdownify import ATX, MarkdownConverter
 
+from articles import lctt
 from articles.extraction import ExtractedArticle
 
 __all__ = [
@@ -39,14 +40,6 @@ __all__ = [
     "guess_category",
     "html_to_markdown",
 ]
-
-LCTT_RULE = "-" * 80
-TRANSLATOR_PLACEHOLDER = "译者：[译者ID](https://github.com/译者ID)"
-REVIEWER_PLACEHOLDER = "校对：[校对者ID](https://github.com/校对者ID)"
-LCTT_CREDIT = (
-    "本文由 [LCTT](https://github.com/LCTT/TranslateProject) 原创编译，"
-    "[Linux中国](https://linux.cn/) 荣誉推出"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -427,33 +420,13 @@ def convert_article(
     author_url = (extracted.author_url or _site_root(via)).strip()
     collector = collector.strip()
 
-    header = [
-        f'[#]: subject: "{title}"',
-        f'[#]: via: "{via}"',
-        f'[#]: author: "{author_name} {author_url}"',
-        f'[#]: collector: "{collector}"',
-        '[#]: translator: " "',
-        '[#]: reviewer: " "',
-        '[#]: publisher: " "',
-        '[#]: url: " "',
-    ]
-    footer = [
-        LCTT_RULE,
-        "",
-        f"via: {via}",
-        "",
-        f"作者：[{author_name}][a]",
-        f"选题：[{collector}][b]",
-        TRANSLATOR_PLACEHOLDER,
-        REVIEWER_PLACEHOLDER,
-        "",
-        LCTT_CREDIT,
-        "",
-        f"[a]: {_clean_url(author_url)}",
-        f"[b]: https://github.com/{collector}",
-        *(ref.definition for ref in body.references),
-    ]
-    text = "\n".join([*header, "", title, "======", "", body.markdown, "", *footer]) + "\n"
+    # One template for the whole project: the LCTT module writes every new file.
+    definitions = "\n".join(ref.definition for ref in body.references)
+    fields = lctt.ArticleFields(
+        subject=title, via=via, author_name=author_name, author_url=_clean_url(author_url),
+        collector=collector, markdown=f"{body.markdown}\n\n{definitions}" if definitions else body.markdown,
+    )
+    text = lctt.render(lctt.new_document(fields, kind="sources"))
 
     guess = guess_category(extracted, body=body)
     return ConvertedArticle(
