@@ -11,6 +11,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from articles import (
+    drift,  # also registers the drift handler
     job_handlers,  # noqa: F401 - registers the fetch / check_links / poll_feed handlers
     jobs,
 )
@@ -38,3 +39,8 @@ def schedule_link_rechecks_task() -> int:
     from articles import services
 
     return services.schedule_link_rechecks()
+
+
+@shared_task(name="articles.schedule_drift_checks")
+def schedule_drift_checks_task() -> int:
+    return drift.schedule_drift_checks()

@@ -75,3 +75,11 @@ def security_data() -> Path:
 def _fast_password_hashing(settings) -> None:
     """PBKDF2 is slow on purpose (~0.3 s per test user); tests need no key stretching."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _quality_gate(request, settings) -> None:
+    """Quality errors block submission in the product (workflow.quality_services). Most
+    tests submit short stand-in drafts that are not translations of their article's source;
+    they run without the gate, and the tests of the gate itself are marked ``quality_gate``."""
+    settings.QUALITY_CHECKS_BLOCK_SUBMISSION = request.node.get_closest_marker("quality_gate") is not None

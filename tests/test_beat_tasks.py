@@ -46,6 +46,7 @@ def test_every_scheduled_task_exists_and_runs_when_it_should():
         "deliver-notification-emails": "workflow.deliver_notification_emails",
         "poll-feeds": "articles.schedule_feed_polls",
         "recheck-published-links": "articles.schedule_link_rechecks",
+        "check-source-drift": "articles.schedule_drift_checks",
     }
     assert {name: entry["task"] for name, entry in schedule.items()} == expected
     daily, weekly = schedule["expire-claims"]["schedule"], schedule["recheck-published-links"]["schedule"]

@@ -27,4 +27,7 @@ app.conf.beat_schedule = {
     "poll-feeds": {"task": "articles.schedule_feed_polls", "schedule": crontab(minute="*/30")},
     "recheck-published-links": {"task": "articles.schedule_link_rechecks",
                                 "schedule": crontab(day_of_week="sun", hour=4, minute=0)},
+    # Source drift: re-fetch the sources of articles in translation, review or published.
+    "check-source-drift": {"task": "articles.schedule_drift_checks",
+                           "schedule": crontab(day_of_week="sat", hour=4, minute=30)},
 }

@@ -24,6 +24,8 @@ def navigation(request: HttpRequest) -> dict:
 
         if can_collect(user):
             links.insert(2, (reverse("articles:collect"), _("Collect"), "collect"))
+    if signed_in:
+        links.append((reverse("workflow:glossary"), _("Glossary"), "glossary"))
     links.append((reverse("workflow:leaderboard"), _("Leaderboard"), "leaderboard"))
     nav = []
     for url, label, key in links:

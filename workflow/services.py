@@ -213,15 +213,9 @@ def open_claim_count(user: User) -> int:
 
 
 def _quality_blockers(article: Article) -> list[str]:
-    """SEAM (workflow/quality, another engineer): messages of checks that block submission.
+    """Messages of the quality checks whose severity is ``error`` (workflow.quality_services)."""
+    from .quality_services import submission_blockers
 
-    Expected: ``workflow.quality.submission_blockers(article) -> Iterable[str]``. Until that
-    module provides it, nothing blocks submission.
-    """
-    try:
-        from workflow.quality import submission_blockers  # type: ignore[attr-defined]
-    except ImportError:
-        return []
     return [str(message) for message in submission_blockers(article)]
 
 

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from .feeds import PublishedFeed
-from .views import accounts, actions, notifications, pages
+from .views import accounts, actions, glossary, notifications, pages, quality
 
 app_name = "workflow"
 
@@ -28,6 +28,14 @@ urlpatterns = [
     path("articles/<int:pk>/withdraw/", actions.withdraw, name="withdraw"),
     path("articles/<int:pk>/restore/", actions.restore, name="restore"),
     path("articles/<int:pk>/make-available/", actions.make_available, name="make_available"),
+    path("articles/<int:pk>/checks/", quality.quality_panel, name="quality_panel"),
+    path("articles/<int:pk>/autofix/", quality.autofix, name="autofix"),
+    path("articles/<int:pk>/source-update/", quality.source_update, name="source_update"),
+    path("glossary/", glossary.glossary_list, name="glossary"),
+    path("glossary/add/", glossary.glossary_add, name="glossary_add"),
+    path("glossary/import/", glossary.glossary_import, name="glossary_import"),
+    path("glossary/<int:pk>/edit/", glossary.glossary_edit, name="glossary_edit"),
+    path("glossary/<int:pk>/delete/", glossary.glossary_delete, name="glossary_delete"),
     path("accounts/signup/", accounts.signup, name="signup"),
     path("notifications/", notifications.notification_list, name="notifications"),
     path("notifications/read/", notifications.mark_read, name="notifications_read"),

@@ -169,13 +169,11 @@ def translate_context(article, *, form=None, conflict=None) -> dict:
     }
 
 
-def _progress(source: str, translation: str) -> int:
-    """Share of the source's paragraphs with a counterpart in the draft, 0–100."""
-    source_paragraphs = [p for p in source.split("\n\n") if p.strip()]
-    done = [p for p in translation.split("\n\n") if p.strip()]
-    if not source_paragraphs:
-        return 0
-    return min(100, round(100 * len(done) / len(source_paragraphs)))
+def _progress(source: str, translation: str):
+    """Source paragraphs with a translated partner in the draft (workflow.quality alignment)."""
+    from ..quality_services import progress_summary
+
+    return progress_summary(source, translation)
 
 
 @signed_in
