@@ -263,7 +263,8 @@ else:
     # HSTS is sent on every response even on plain HTTP in development; browsers ignore
     # it there, and tests can see the header is configured.
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 3600)
-SECURE_SSL_REDIRECT_EXEMPT = [r"^healthz$"]
+# Load balancers probe the health check over plain HTTP (Django's name for this setting).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
