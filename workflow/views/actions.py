@@ -146,6 +146,8 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
         request, lambda: services.submit_translation(article=article, user=request.user),
         success=_("Submitted for review. Thank you! A reviewer will pick it up."),
         redirect_to=reverse("workflow:my_work"),
+        # Refused (e.g. a quality check's error): back to the editor, where the checks show.
+        refused_to=reverse("workflow:translate", args=[pk]),
     )
 
 
