@@ -6,6 +6,7 @@ so all three are held to the same definition.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -17,7 +18,12 @@ FORBIDDEN_ELEMENTS = {
     "form", "input", "button", "select", "textarea", "style", "base", "meta", "link",
     "noscript", "template", "video", "audio", "source", "track", "portal", "marquee",
     "isindex", "xml", "import", "xss", "set", "animate", "handler", "listener",
+    "bgsound", "layer", "ilayer", "keygen", "param", "noembed", "noframes", "plaintext",
 }
+# An id or name on user content can clobber DOM globals the page's own scripts read; a class
+# can pick up the site's styles (overlays, hidden text). Only code-language classes are ours.
+CLOBBERING_ATTRIBUTES = {"id", "name"}
+SAFE_CLASS = re.compile(r"^language-[A-Za-z0-9_+#.-]+$")
 URL_ATTRIBUTES = {
     "href", "src", "action", "formaction", "xlink:href", "srcset", "data", "poster",
     "background", "codebase", "cite", "longdesc", "dynsrc", "lowsrc", "usemap", "manifest",
@@ -62,6 +68,10 @@ def unsafe_parts(html: str, *, base_url: str = "https://hub.example.org/a/b") ->
                 problems.append(f"event handler {attr}= on <{local}>")
             elif attr == "style":
                 problems.append(f"style attribute on <{local}>")
+            elif attr in CLOBBERING_ATTRIBUTES:
+                problems.append(f"{attr}={value!r} on <{local}> (DOM clobbering)")
+            elif attr == "class" and not all(SAFE_CLASS.match(c) for c in value.split()):
+                problems.append(f"class={value!r} on <{local}>")
             elif attr in URL_ATTRIBUTES or name in URL_ATTRIBUTES:
                 for candidate in _urls_in(attr, value):
                     scheme = urlsplit(urljoin(base_url, candidate.strip())).scheme.lower()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
@@ -9,6 +11,14 @@ from django.utils.translation import gettext_lazy as _
 
 from articles.models import Article
 from articles.rendering import render_markdown_cached
+
+# XML 1.0 has no way to write these; one of them in a title or body (an entity like &#11;
+# in the markdown renders to the raw character) would make the whole feed fail.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(value: str) -> str:
+    return _NOT_XML.sub("", value or "")
 
 
 class PublishedFeed(Feed):
@@ -23,10 +33,10 @@ class PublishedFeed(Feed):
         return Article.objects.published().with_people().order_by("-published_at", "-id")[:30]
 
     def item_title(self, item: Article) -> str:
-        return item.display_title
+        return xml_text(item.display_title)
 
     def item_description(self, item: Article) -> str:
-        return render_markdown_cached(item.translation_markdown)
+        return xml_text(render_markdown_cached(item.translation_markdown))
 
     def item_link(self, item: Article) -> str:
         return item.get_absolute_url()
@@ -38,4 +48,4 @@ class PublishedFeed(Feed):
         return item.published_at
 
     def item_author_name(self, item: Article) -> str:
-        return item.translator.get_username() if item.translator_id else ""
+        return xml_text(item.translator.get_username()) if item.translator_id else ""
