@@ -234,6 +234,18 @@ def test_script_urls_in_source_and_author_links_are_not_links(people):
     assert "Mallory" in page  # the author is still credited
 
 
+def test_script_urls_are_not_links_on_the_collector_pages(people):
+    article = ArticleFactory(state=ArticleState.NEW, available_at=None, collector=people["collector"],
+                             via="javascript:alert(document.cookie)")
+    client = Client()
+    client.force_login(people["collector"])
+    for url in (reverse("articles:prepare", args=[article.pk]), reverse("articles:collect_status")):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        hrefs = [a.get("href") or "" for a in parse(response.content.decode()).iter("a")]
+        assert not [h for h in hrefs if "script:" in h.lower()], (url, hrefs)
+
+
 def test_the_structure_check_notices_an_escape():
     safe = parse("<html><head><title>x</title></head><body><h1>t</h1><div class='prose'><p>a</p></div></body></html>")
     leaked = parse("<html><head><title>x</title></head><body><h1>t<img src=x onerror=alert(1)></h1>"
