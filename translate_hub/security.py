@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import patch_vary_headers
 
@@ -46,3 +47,19 @@ class SecurityHeadersMiddleware:
             response["Cache-Control"] = PRIVATE_CACHE_CONTROL
             patch_vary_headers(response, ("Cookie",))
         return response
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The address sign-in throttling counts (django-axes' AXES_CLIENT_IP_CALLABLE).
+
+    Behind ``TRUSTED_PROXY_COUNT`` reverse proxies, each appends the address it saw to
+    X-Forwarded-For, so the client is the entry that many places from the right; anything
+    further left was written by the client and is not trusted. With no proxy the header is
+    ignored: otherwise anyone could pick a fresh address for every guess.
+    """
+    proxies = int(getattr(settings, "TRUSTED_PROXY_COUNT", 0) or 0)
+    if proxies > 0:
+        hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+        if len(hops) >= proxies:
+            return hops[-proxies]
+    return request.META.get("REMOTE_ADDR")

@@ -201,6 +201,10 @@ AXES_COOLOFF_TIME = 0.25  # hours: a locked-out volunteer may try again after 15
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Reverse proxies in front of the app (each appends to X-Forwarded-For); 0 = none, so the
+# header is ignored and a client cannot choose the address its failures are counted under.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "translate_hub.security.client_ip"
 
 # --- Internationalisation ---------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
