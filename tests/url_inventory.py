@@ -25,6 +25,8 @@ from workflow import services
 
 ACTORS = ["anonymous", "translator", "other", "reviewer", "publisher", "staff", "superuser"]
 DRAFT = "这是 alice 的私人草稿，别人不应看到。"
+DRAFT_ONLY_URL = "https://draft-only.example.org/secret-notes"
+DRAFT_TEXT = f"{DRAFT}\n\n参见[她的笔记]({DRAFT_ONLY_URL})。\n"
 STATES = [ArticleState.NEW, ArticleState.AVAILABLE, ArticleState.CLAIMED, ArticleState.SUBMITTED,
           ArticleState.IN_REVIEW, ArticleState.APPROVED, ArticleState.PUBLISHED, ArticleState.WITHDRAWN]
 
@@ -85,7 +87,7 @@ def article_in(state: str, people: dict, **fields) -> Article:
         return article
     alice = people["translator"]
     services.claim_article(article=article, user=alice)
-    services.save_draft(article=article, user=alice, text=DRAFT, title="私人草稿", base_version=1)
+    services.save_draft(article=article, user=alice, text=DRAFT_TEXT, title="私人草稿", base_version=1)
     if state == ArticleState.CLAIMED:
         return article
     services.submit_translation(article=article, user=alice)
