@@ -9,7 +9,8 @@
   var lineTops = null;      // y of each textarea line (0-based index), in the textarea's content box
   var driver = null;        // "source" or "draft": which side the person is scrolling
   var driverUntil = 0;
-  var ignoreUntil = 0;      // scroll events we caused ourselves
+  var ignoreUntil = { source: 0, draft: 0 };  // scroll events we caused ourselves, per side
+  var settle = 0;
   var frame = 0;
 
   function $(selector) { return document.querySelector(selector); }
@@ -105,7 +106,7 @@
     var ta = textarea();
     if (!ta || !lineTops) { return; }
     var y = yOfLine(line);
-    ignoreUntil = Date.now() + 150;
+    ignoreUntil.draft = Date.now() + 150;
     if (ta.scrollHeight > ta.clientHeight + 2) {
       ta.scrollTop = Math.max(0, y - 8);
     } else {
@@ -123,7 +124,7 @@
   function scrollSourceTo(index, fraction) {
     var p = pane(), el = blockElement(index);
     if (!p || !el) { return; }
-    ignoreUntil = Date.now() + 150;
+    ignoreUntil.source = Date.now() + 150;
     if (p.scrollHeight > p.clientHeight + 2) {
       p.scrollTop = el.offsetTop + (fraction || 0) * el.offsetHeight - 4;
     } else {
@@ -183,13 +184,20 @@
     return window.matchMedia("(min-width: 900px)").matches;
   }
 
+  function sync(side) {
+    if (side === "source") { syncFromSource(); } else { syncFromDraft(); }
+  }
+
   function onScroll(side) {
-    if (Date.now() < ignoreUntil || !sideBySide()) { return; }
+    if (Date.now() < ignoreUntil[side] || !sideBySide()) { return; }
     if (driver && driver !== side && Date.now() < driverUntil) { return; }
+    // once the scrolling stops, line the other side up exactly
+    window.clearTimeout(settle);
+    settle = window.setTimeout(function () { sync(side); }, 120);
     if (frame) { return; }
     frame = window.requestAnimationFrame(function () {
       frame = 0;
-      if (side === "source") { syncFromSource(); } else { syncFromDraft(); }
+      sync(side);
     });
   }
 

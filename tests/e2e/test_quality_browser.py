@@ -109,3 +109,51 @@ def test_a_blocking_error_is_fixed_with_the_autofix_and_the_translation_submitte
     assert submitted.translation_markdown == autofix(SLOPPY)
     page.context.close()
     assert [p for p in problems if "Content Security Policy" in p or "Error" in p] == [], problems
+
+
+def test_the_source_pane_follows_the_draft_and_back(browser, live_server, screenshots):
+    """Scroll sync on a long article (the largest sample and its pseudo-translation)."""
+    from pathlib import Path
+
+    from articles.services import source_markdown_from_lctt
+    from tests.conftest import LCTT_SAMPLES
+    from workflow.quality.pseudo import pseudo_translate
+
+    path = max((LCTT_SAMPLES / "sources").rglob("*.md"), key=lambda p: p.stat().st_size)
+    source = source_markdown_from_lctt(Path(path).read_text(encoding="utf-8"))
+    sam = make_user("sam_scroll", "translator")
+    article = ArticleFactory(source_markdown=source)
+    services.claim_article(article=article, user=sam)
+    services.save_draft(article=article, user=sam, text=pseudo_translate(source), title="题", base_version=1)
+    problems: list[str] = []
+    page = new_page(browser, "en", problems)
+    sign_in(page, live_server.url, sam.username)
+    page.goto(f"{live_server.url}/articles/{article.pk}/translate/")
+    page.locator("#id_text").focus()           # markdownx grows the editor: the page scrolls
+
+    def first_visible_block() -> int:
+        return page.evaluate("""() => {
+            const pane = document.getElementById('source-pane');
+            const block = [...pane.querySelectorAll('.src-block')].find(b => b.offsetTop + b.offsetHeight > pane.scrollTop + 4);
+            return parseInt(block.dataset.block, 10);
+        }""")
+
+    page.mouse.move(900, 600)                    # over the draft
+    for _ in range(12):
+        page.mouse.wheel(0, 300)
+        page.wait_for_timeout(40)
+    page.wait_for_timeout(400)
+    moved = first_visible_block()
+    assert page.evaluate("() => window.scrollY") > 2000 and moved > 5
+    page.screenshot(path=str(screenshots / "quality-en-scroll-sync.png"))
+
+    scrolled = page.evaluate("() => window.scrollY")
+    page.mouse.move(300, 500)                    # over the source pane
+    for _ in range(8):
+        page.mouse.wheel(0, 300)
+        page.wait_for_timeout(40)
+    page.wait_for_timeout(400)
+    assert first_visible_block() > moved
+    assert page.evaluate("() => window.scrollY") > scrolled   # the draft followed
+    page.context.close()
+    assert [p for p in problems if "Content Security Policy" in p] == []
