@@ -54,10 +54,10 @@ def main() -> None:
 
 
 def run(client_class) -> None:
-    from bench.quality import glossary_for, one_paragraph_edited
     from django.urls import reverse
 
     from articles.models import Article
+    from bench.quality import glossary_for, one_paragraph_edited
     from tests.factories import ArticleFactory, make_user
     from workflow import quality_services, services
     from workflow.models import GlossaryTerm

@@ -14,11 +14,11 @@ allow-list stays as it is.
 
 Public API
 ----------
-``editor_state(article, *, text=None) -> EditorState``
+``editor_state(article, *, text=None, user=None, stage=None) -> EditorState`` (lazy parts)
 ``source_blocks(source_md, *, terms=(), untranslated=(), changed=()) -> list[SourceBlock]``
-``highlight_terms(block_text, hits) -> str`` (sanitized HTML)
+``highlight_terms(block_text, block_start, hits, refs_text) -> str`` (sanitized HTML)
 ``alignment_map(source_md, translation_md, *, changed_source=()) -> dict``
-``drift_view(article, *, source_md, translation_md) -> DriftView | None``
+``drift_view(article, *, source_md, translation_md, user=None) -> DriftView | None``
 """
 
 from __future__ import annotations
