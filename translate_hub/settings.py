@@ -139,7 +139,9 @@ if DATABASE_URL:
         "default": dj_database_url.parse(
             DATABASE_URL,
             conn_max_age=env_int("CONN_MAX_AGE", 600),
-            conn_health_checks=True,
+            # A persistent connection is pinged before reuse, so the first request after a
+            # database restart reconnects instead of failing (bench/faults shows both).
+            conn_health_checks=env_bool("CONN_HEALTH_CHECKS", True),
         )
     }
 else:
@@ -162,7 +164,8 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache with outages turned into misses (translate_hub/cache.py).
+            "BACKEND": "translate_hub.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "th"),
             "TIMEOUT": 3600,
@@ -326,6 +329,10 @@ if REDIS_URL:
         "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
         # Fail fast when Redis is down so a request that enqueues a job never hangs.
         "socket_connect_timeout": 2,
+        # …and do not retry the connection inside the request (kombu would sleep 2 s per
+        # send); the job row stays queued and the sweeper sends it (tests/test_faults.py).
+        # The worker's own reconnects use broker_connection_max_retries, not this.
+        "max_retries": 0,
     }
 else:
     _broker_dir = VAR_DIR / "celery-broker"

@@ -1,0 +1,95 @@
+"""A Redis cache that degrades instead of failing when Redis is down.
+
+Django's ``RedisCache`` raises ``redis.ConnectionError`` from ``cache.get`` when Redis cannot
+be reached, so every page that touches the cache would answer 500 during a Redis restart.
+The cache only ever holds things that can be recomputed (rendered markdown, counters'
+fragments), so here an outage means: reads miss, writes are dropped, deletes are forgotten
+(entries carry timeouts, and keys of changing content carry a version). After a failure the
+cache is bypassed for ``RETRY_AFTER_SECONDS`` so a dead or hanging Redis costs a request at
+most one connect timeout, not one per cache call.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_SECONDS = 5.0
+OUTAGE = (RedisError, OSError)
+
+
+class ResilientRedisCache(RedisCache):
+    def __init__(self, server: str, params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self._down_until = 0.0
+        self._lock = threading.Lock()
+
+    # --- outage bookkeeping -------------------------------------------------------------
+
+    def is_available(self) -> bool:
+        return time.monotonic() >= self._down_until
+
+    def _failed(self, operation: str, error: Exception) -> None:
+        with self._lock:
+            first = self.is_available()
+            self._down_until = time.monotonic() + RETRY_AFTER_SECONDS
+        if first:  # one line per outage window, not one per call
+            logger.warning("cache unavailable (%s: %s); serving without it for %.0fs",
+                           operation, error, RETRY_AFTER_SECONDS)
+
+    def _try(self, operation: str, call, fallback):
+        if not self.is_available():
+            return fallback
+        try:
+            return call()
+        except OUTAGE as error:
+            self._failed(operation, error)
+            return fallback
+
+    # --- the cache API --------------------------------------------------------------------
+
+    def get(self, key, default=None, version=None):
+        return self._try("get", lambda: super(ResilientRedisCache, self).get(key, default, version), default)
+
+    def get_many(self, keys, version=None):
+        return self._try("get_many", lambda: super(ResilientRedisCache, self).get_many(keys, version), {})
+
+    def has_key(self, key, version=None):
+        return self._try("has_key", lambda: super(ResilientRedisCache, self).has_key(key, version), False)
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._try("add", lambda: super(ResilientRedisCache, self).add(key, value, timeout, version), False)
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        self._try("set", lambda: super(ResilientRedisCache, self).set(key, value, timeout, version), None)
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._try("set_many", lambda: super(ResilientRedisCache, self).set_many(data, timeout, version),
+                         list(data))
+
+    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
+        return self._try("touch", lambda: super(ResilientRedisCache, self).touch(key, timeout, version), False)
+
+    def delete(self, key, version=None):
+        return self._try("delete", lambda: super(ResilientRedisCache, self).delete(key, version), False)
+
+    def delete_many(self, keys, version=None):
+        self._try("delete_many", lambda: super(ResilientRedisCache, self).delete_many(keys, version), None)
+
+    def incr(self, key, delta=1, version=None):
+        missing = object()
+        value = self._try("incr", lambda: super(ResilientRedisCache, self).incr(key, delta, version), missing)
+        if value is missing:  # what incr says about a key it cannot find
+            raise ValueError(f"Key '{key}' not found (the cache is unavailable)")
+        return value
+
+    def clear(self):
+        return self._try("clear", lambda: super(ResilientRedisCache, self).clear(), False)
