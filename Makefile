@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint messages bench-import clean
+.PHONY: run test audit install lint messages bench-import clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Known vulnerabilities in the installed packages (pip-audit); exceptions in .pip-audit-ignore.
+# Skips with a clear message when the vulnerability service does not answer from here.
+audit: $(STAMP)
+	$(BIN)/python scripts/audit_dependencies.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
