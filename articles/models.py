@@ -15,11 +15,13 @@ Design notes
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -180,6 +182,23 @@ class Article(models.Model):
             models.Index(fields=["publisher", "state"], name="article_publisher_state"),
             models.Index(fields=["via_normalized"], name="article_via_normalized"),
             models.Index(fields=["source_date", "day_counter"], name="article_source_day"),
+            # The lists' orders (workflow/selectors.py; tests/test_explain_indexes.py checks
+            # them). Partial, so each holds only the rows its list shows.
+            models.Index(Coalesce("available_at", "created_at").desc(), F("id").desc(),
+                         name="article_available_new", condition=Q(state="available")),
+            models.Index("word_count", "id", name="article_available_length",
+                         condition=Q(state="available")),
+            models.Index(Coalesce("source_date", Value(datetime.date(1970, 1, 1))).desc(), F("id").desc(),
+                         name="article_available_date", condition=Q(state="available")),
+            models.Index(Coalesce("submitted_at", "updated_at"), "id",
+                         name="article_submitted_queue", condition=Q(state="submitted")),
+            models.Index("review_started_at", "id", name="article_in_review",
+                         condition=Q(state="in_review")),
+            *(
+                models.Index(fields=[role, "-published_at", "-id"], name=f"article_{role}_published",
+                             condition=Q(state="published"))
+                for role in ("collector", "translator", "reviewer", "publisher")
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -373,7 +392,10 @@ class FeedEntry(models.Model):
     class Meta:
         verbose_name = _("feed entry")
         verbose_name_plural = _("feed entries")
-        indexes = [models.Index(fields=["status", "-published_at", "-id"], name="feedentry_status_pub")]
+        indexes = [
+            models.Index(fields=["status", "-published_at", "-id"], name="feedentry_status_pub"),
+            models.Index(fields=["status", "-created_at", "-id"], name="feedentry_status_created"),
+        ]
 
     def __str__(self) -> str:
         return self.title or self.url

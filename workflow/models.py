@@ -180,7 +180,11 @@ class Notification(models.Model):
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "read_at", "-created_at"], name="notification_user_unread")]
+        indexes = [
+            models.Index(fields=["user", "read_at", "-created_at"], name="notification_user_unread"),
+            # the notification page's keyset order
+            models.Index(fields=["user", "-created_at", "-id"], name="notification_user_time"),
+        ]
         constraints = [
             # Reminders and digests are sent by retried jobs: the key makes a resend a no-op.
             models.UniqueConstraint(
