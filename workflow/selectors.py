@@ -1,10 +1,11 @@
 """Reads for the workflow pages (HackSoft's "selectors"): lists, counts, timelines, diffs.
 
 Lists use keyset pagination (``WHERE (key, id) < (last key, last id)``), which stays fast
-on deep pages and does not skip or repeat rows while articles move between states.
-Counts (contributors, leaderboard, admin dashboard) are computed from ``Article`` with a
-handful of GROUP BY queries; each is a single function so it can later be swapped for a
-maintained aggregate table without touching the views.
+on deep pages and does not skip or repeat rows while articles move between states; every
+list query is served by an index on ``articles_article`` in its order
+(tests/test_explain_indexes.py), and loads only the columns its page shows.
+Counts (totals, categories, contributors, leaderboard, the admin dashboard) come from the
+counters the article triggers keep (``workflow.aggregates``), never from counting rows.
 """
 
 from __future__ import annotations
@@ -18,13 +19,27 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.core import signing
-from django.db.models import Count, F, Min, Q, QuerySet, Value
+from django.db import connection
+from django.db.models import (
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from articles.models import Article, ArticleState, Category, Difficulty
 
+from . import aggregates
 from .models import Claim, Event, EventAction, Revision
 
 if TYPE_CHECKING:
@@ -68,6 +83,10 @@ def keyset_page(qs: QuerySet, *, order: list[tuple[str, bool]], cursor: str | No
     """One page of ``qs`` ordered by ``order`` ([(field, descending)], unique last field)."""
     values = _decode(cursor, len(order))
     if values is not None:
+        # The OR below alone is a filter; this bound on the first key (implied by it) is
+        # what lets the database start the index scan at the cursor instead of the top.
+        first, first_desc = order[0]
+        qs = qs.filter(**{f"{first}__{'lte' if first_desc else 'gte'}": values[0]})
         condition = Q()
         for i, (name, descending) in enumerate(order):
             step = Q(**{f"{name}__{'lt' if descending else 'gt'}": values[i]})
@@ -114,14 +133,18 @@ AVAILABLE_SORTS = {
 }
 
 
-def category_choices() -> list[tuple[str, str]]:
-    """The three LCTT categories plus any named series present in the data."""
+def category_choices(counts: dict[tuple[str, str], int] | None = None) -> list[tuple[str, str]]:
+    """The three LCTT categories plus any named series present in the data (from the counters)."""
     known = dict(Category.choices)
-    extra = (
-        Article.objects.exclude(category__in=list(known)).values_list("category", flat=True)
-        .distinct().order_by("category")[:50]
-    )
+    counts = aggregates.state_counts() if counts is None else counts
+    extra = sorted({c for (_state, c), n in counts.items() if n > 0 and c not in known})[:50]
     return list(known.items()) + [(c, c) for c in extra]
+
+
+def total(state: str, *, category: str = "", counts: dict | None = None) -> int:
+    """How many articles are in ``state`` (and ``category``), from the counters."""
+    counts = aggregates.state_counts() if counts is None else counts
+    return sum(n for (s, c), n in counts.items() if s == state and (not category or c == category))
 
 
 def _search(qs: QuerySet, search: str) -> QuerySet:
@@ -137,7 +160,9 @@ def available_articles(*, category: str = "", difficulty: str = "", length: str 
                        today: dt.date | None = None) -> tuple[QuerySet, list[tuple[str, bool]]]:
     """Available articles filtered as the list page asks; returns (queryset, keyset order)."""
     qs = (
-        Article.objects.available().without_bodies().select_related("collector")
+        Article.objects.available().select_related("collector")
+        .only("id", "subject", "category", "difficulty", "word_count", "source_date", "state",
+              "translator_id", "collector__username")
         .annotate(
             sort_key=Coalesce("available_at", "created_at"),
             source_key=Coalesce("source_date", Value(dt.date(1970, 1, 1))),
@@ -161,8 +186,12 @@ def available_articles(*, category: str = "", difficulty: str = "", length: str 
     return qs, order
 
 
+CARD_FIELDS = ("id", "subject", "title", "category", "state", "published_at",
+               "translator__username", "reviewer__username")
+
+
 def published_articles(*, category: str = "", search: str = "") -> tuple[QuerySet, list[tuple[str, bool]]]:
-    qs = Article.objects.published().without_bodies().with_people()
+    qs = Article.objects.published().select_related("translator", "reviewer").only(*CARD_FIELDS)
     if category:
         qs = qs.filter(category=category)
     qs = _search(qs, search)
@@ -172,17 +201,25 @@ def published_articles(*, category: str = "", search: str = "") -> tuple[QuerySe
 def review_queue() -> tuple[QuerySet, list[tuple[str, bool]]]:
     """Submitted translations waiting for a reviewer, oldest first."""
     qs = (
-        Article.objects.in_state(ArticleState.SUBMITTED).without_bodies()
-        .select_related("translator")
+        Article.objects.in_state(ArticleState.SUBMITTED).select_related("translator")
+        .only("id", "subject", "title", "state", "submitted_at", "review_round", "word_count",
+              "translator__username")
         .annotate(sort_key=Coalesce("submitted_at", "updated_at"))
     )
     return qs, [("sort_key", False), ("id", False)]
 
 
-def in_review() -> QuerySet:
-    return (
-        Article.objects.in_state(ArticleState.IN_REVIEW).without_bodies()
-        .select_related("translator", "reviewer").order_by("review_started_at", "id")
+IN_REVIEW_SHOWN = 50
+
+
+def in_review(*, limit: int = IN_REVIEW_SHOWN) -> list[Article]:
+    """The translations being reviewed, longest-running first (the page shows the first ``limit``)."""
+    return list(
+        Article.objects.in_state(ArticleState.IN_REVIEW)
+        .select_related("translator", "reviewer")
+        .only("id", "subject", "title", "state", "review_started_at",
+              "translator__username", "reviewer__username")
+        .order_by("review_started_at", "id")[:limit]
     )
 
 
@@ -213,38 +250,42 @@ class MyWork:
 
 
 def my_work(user: AbstractUser) -> MyWork:
+    """Five short lists, five queries whatever their lengths (the last event of each claim
+    comes with it, as subqueries on the events index)."""
     work = MyWork()
-    claimed = list(
+    last_event = Event.objects.filter(article=OuterRef("pk")).order_by("-created_at", "-id")
+    claimed = (
         Article.objects.in_state(ArticleState.CLAIMED).filter(translator=user)
-        .without_bodies().order_by("claim_deadline", "id")
+        .only("id", "subject", "title", "state", "word_count", "claim_deadline", "translator_id")
+        .annotate(last_action=Subquery(last_event.values("action")[:1]),
+                  last_note=Subquery(last_event.values("note")[:1]),
+                  last_actor=Subquery(last_event.values("actor__username")[:1]))
+        .order_by("claim_deadline", "id")
     )
-    latest_event: dict[int, Event] = {}
-    if claimed:
-        for event in (
-            Event.objects.filter(article__in=claimed).select_related("actor")
-            .order_by("article_id", "created_at", "id")
-        ):
-            latest_event[event.article_id] = event
     for article in claimed:
-        event = latest_event.get(article.pk)
         item = ClaimedItem(article=article, deadline=article.claim_deadline)
-        if event is not None and event.action == EventAction.REQUEST_CHANGES:
-            item.sent_back_note = event.note
-            item.sent_back_by = event.actor
+        if article.last_action == EventAction.REQUEST_CHANGES:
+            item.sent_back_note = article.last_note
+            item.sent_back_by = article.last_actor
             work.sent_back.append(item)
         else:
             work.claims.append(item)
+    listed = ("id", "subject", "title", "state")
     work.submitted = list(
         Article.objects.in_state(ArticleState.SUBMITTED, ArticleState.IN_REVIEW, ArticleState.APPROVED)
-        .filter(translator=user).without_bodies().select_related("reviewer")
+        .filter(translator=user).select_related("reviewer")
+        .only(*listed, "submitted_at", "translator_id", "reviewer__username")
         .order_by("submitted_at", "id")
     )
     work.reviewing = list(
         Article.objects.in_state(ArticleState.IN_REVIEW).filter(reviewer=user)
-        .without_bodies().select_related("translator").order_by("review_started_at", "id")
+        .select_related("translator")
+        .only(*listed, "review_started_at", "reviewer_id", "translator__username")
+        .order_by("review_started_at", "id")
     )
     work.published = list(
-        Article.objects.published().filter(translator=user).without_bodies()
+        Article.objects.published().filter(translator=user)
+        .only(*listed, "published_at", "translator_id")
         .order_by("-published_at", "-id")[:10]
     )
     return work
@@ -373,23 +414,6 @@ ROLE_LABELS = {
 }
 
 
-def _role_counts(base: QuerySet) -> dict[str, Counter]:
-    """Credits per role on the given articles: {role: Counter(user_id → n)}."""
-    counts: dict[str, Counter] = defaultdict(Counter)
-    for role in ("collector", "translator", "reviewer", "publisher"):
-        rows = base.exclude(**{f"{role}__isnull": True}).values_list(role).annotate(n=Count("id")).order_by()
-        for user_id, n in rows:
-            counts[role][user_id] += n
-    through = Article.extra_reviewers.through
-    extra = (
-        through.objects.filter(article__in=base.values("pk")).exclude(user_id=F("article__reviewer_id"))
-        .values_list("user_id").annotate(n=Count("id")).order_by()
-    )
-    for user_id, n in extra:
-        counts["reviewer"][user_id] += n
-    return counts
-
-
 @dataclass
 class LeaderRow:
     rank: int
@@ -398,53 +422,106 @@ class LeaderRow:
     score: float
 
 
+def _first_counted_month(since: dt.datetime) -> dt.date:
+    """Credits are counted per UTC calendar month: a period starts with its first month."""
+    return since.astimezone(dt.UTC).date().replace(day=1)
+
+
 def leaderboard(*, role: str = "", since: dt.datetime | None = None, limit: int = 50) -> list[LeaderRow]:
-    """Top contributors on published translations, for one role or combined (weighted)."""
-    base = Article.objects.published()
-    if since is not None:
-        base = base.filter(published_at__gte=since)
-    counts = _role_counts(base)
-    scores: Counter = Counter()
+    """Top contributors on published translations, for one role or combined (weighted).
+
+    All time: one query on ``ContributorTotal`` (a row per contributor). A period: the
+    monthly ``ContributionCount`` rows since its first month, summed per person.
+    """
     roles = [role] if role in ROLE_WEIGHTS else list(ROLE_WEIGHTS)
-    for r in roles:
-        weight = 1.0 if role in ROLE_WEIGHTS else ROLE_WEIGHTS[r]
-        for user_id, n in counts[r].items():
-            scores[user_id] += weight * n
-    top = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
-    users = get_user_model().objects.in_bulk([uid for uid, _s in top])
-    rows = []
-    for rank, (user_id, score) in enumerate(top, start=1):
-        rows.append(LeaderRow(
-            rank=rank, user=users.get(user_id),
-            counts={r: counts[r].get(user_id, 0) for r in ROLE_WEIGHTS},
-            score=round(score, 1),
-        ))
-    return rows
+    # Scores in tenths keep the weighted sum exact in integer arithmetic.
+    tenths = {r: round(10 * (1.0 if role in ROLE_WEIGHTS else ROLE_WEIGHTS[r])) for r in roles}
+    if since is None:
+        score = sum((F(r) * tenths[r] for r in roles), Value(0))
+        top = list(
+            aggregates.ContributorTotal.objects.select_related("user")
+            .annotate(score=ExpressionWrapper(score, output_field=IntegerField()))
+            .filter(score__gt=0).order_by("-score", "user_id")[:limit]
+        )
+        return [
+            LeaderRow(rank=rank, user=row.user, counts={r: getattr(row, r) for r in ROLE_WEIGHTS},
+                      score=round(row.score / 10, 1))
+            for rank, row in enumerate(top, start=1)
+        ]
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(ROLE_WEIGHTS, 0))
+    for user_id, r, n in (
+        aggregates.ContributionCount.objects.filter(month__gte=_first_counted_month(since))
+        .values_list("user_id", "role").annotate(n=Sum("count")).order_by()
+    ):
+        counts[user_id][r] += n
+    scores = {uid: sum(c[r] * tenths[r] for r in roles) for uid, c in counts.items()}
+    top_ids = sorted((uid for uid, sc in scores.items() if sc > 0), key=lambda uid: (-scores[uid], uid))[:limit]
+    users = get_user_model().objects.in_bulk(top_ids)
+    return [
+        LeaderRow(rank=rank, user=users.get(uid), counts=dict(counts[uid]), score=round(scores[uid] / 10, 1))
+        for rank, uid in enumerate(top_ids, start=1)
+    ]
+
+
+IN_PROGRESS_STATES = (ArticleState.CLAIMED, ArticleState.SUBMITTED, ArticleState.IN_REVIEW,
+                      ArticleState.APPROVED)
 
 
 def contributor_counts(user: AbstractUser) -> dict[str, int]:
-    """Published credits per role, plus work in progress."""
-    published = Article.objects.published()
-    counts = {
-        "collector": published.filter(collector=user).count(),
-        "translator": published.filter(translator=user).count(),
-        "reviewer": published.filter(Q(reviewer=user) | Q(extra_reviewers=user)).distinct().count(),
-        "publisher": published.filter(publisher=user).count(),
-    }
-    counts["in_progress"] = Article.objects.in_state(
-        ArticleState.CLAIMED, ArticleState.SUBMITTED, ArticleState.IN_REVIEW, ArticleState.APPROVED
-    ).filter(translator=user).count()
+    """Published credits per role (the counters), plus work in progress (the person's own
+    few in-flight articles, read through the translator index)."""
+    row = aggregates.ContributorTotal.objects.filter(user_id=user.pk).values(*ROLE_WEIGHTS).first()
+    counts: dict[str, Any] = dict(row) if row else dict.fromkeys(ROLE_WEIGHTS, 0)
+    counts["in_progress"] = Article.objects.filter(translator_id=user.pk, state__in=IN_PROGRESS_STATES).count()
     counts["score"] = round(sum(ROLE_WEIGHTS[r] * counts[r] for r in ROLE_WEIGHTS), 1)
     return counts
 
 
-def contributor_articles(user: AbstractUser) -> tuple[QuerySet, list[tuple[str, bool]]]:
-    qs = (
-        Article.objects.published().without_bodies().with_people()
-        .filter(Q(collector=user) | Q(translator=user) | Q(reviewer=user) | Q(publisher=user)
-                | Q(extra_reviewers=user)).distinct()
+def contributor_page(user: AbstractUser, *, cursor: str | None, size: int) -> Page:
+    """One page of the articles a person is credited on, newest publication first.
+
+    Each role (and the extra reviewers) reads at most one page of ids from its own index in
+    publication order; the union of those few ids is the page. A prolific translator's
+    5,000 articles cost what a newcomer's five do.
+    """
+    values = _decode(cursor, 2)
+    keyset, keyset_params = "", []
+    if values is not None:
+        try:
+            when = connection.ops.adapt_datetimefield_value(dt.datetime.fromisoformat(values[0]))
+            last_id = int(values[1])
+        except (TypeError, ValueError):
+            values = None
+        else:
+            keyset = "AND {a}published_at <= %s AND ({a}published_at < %s OR ({a}published_at = %s AND {a}id < %s))"
+            keyset_params = [when, when, when, last_id]
+    limit = size + 1
+    branches, params = [], []
+    for n, column in enumerate(("collector_id", "translator_id", "reviewer_id", "publisher_id")):
+        branches.append(
+            f"SELECT * FROM (SELECT id, published_at FROM {Article._meta.db_table} "  # noqa: S608 - names only
+            f"WHERE state = %s AND {column} = %s {keyset.format(a='')} "
+            f"ORDER BY published_at DESC, id DESC LIMIT %s) AS r{n}"
+        )
+        params += [ArticleState.PUBLISHED, user.pk, *keyset_params, limit]
+    through = Article.extra_reviewers.through._meta.db_table
+    branches.append(
+        f"SELECT * FROM (SELECT a.id, a.published_at FROM {through} x "  # noqa: S608 - names only
+        f"JOIN {Article._meta.db_table} a ON a.id = x.article_id "
+        f"WHERE x.user_id = %s AND a.state = %s {keyset.format(a='a.')} "
+        "ORDER BY a.published_at DESC, a.id DESC LIMIT %s) AS rx"
     )
-    return qs, [("published_at", True), ("id", True)]
+    params += [user.pk, ArticleState.PUBLISHED, *keyset_params, limit]
+    ids = RawSQL(f"SELECT id FROM ({' UNION '.join(branches)}) AS credited", params)  # noqa: S608, S611
+    rows = list(
+        Article.objects.filter(pk__in=ids).select_related("translator", "reviewer").only(*CARD_FIELDS)
+        .order_by("-published_at", "-id")[:limit]
+    )
+    next_cursor = None
+    if len(rows) > size:
+        rows = rows[:size]
+        next_cursor = _encode([rows[-1].published_at, rows[-1].pk])
+    return Page(items=rows, next_cursor=next_cursor, first=values is None)
 
 
 # --- Editors' dashboard ---------------------------------------------------------------------
@@ -461,18 +538,22 @@ class Dashboard:
 
 
 def dashboard(*, now: dt.datetime | None = None) -> Dashboard:
+    """Counts per state from the counters; the review backlog's age from its own few rows."""
     now = now or timezone.now()
-    raw = dict(Article.objects.values_list("state").annotate(n=Count("id")).order_by())
+    raw: Counter = Counter()
+    for (state, _category), n in aggregates.state_counts().items():
+        raw[state] += n
     by_state = [(value, str(label), raw.get(value, 0)) for value, label in ArticleState.choices]
-    waiting = Article.objects.in_state(ArticleState.SUBMITTED, ArticleState.IN_REVIEW)
+    waiting_count = raw[ArticleState.SUBMITTED] + raw[ArticleState.IN_REVIEW]
+    waiting = Article.objects.in_state(ArticleState.SUBMITTED, ArticleState.IN_REVIEW).exclude(submitted_at=None)
     oldest = waiting.aggregate(oldest=Min("submitted_at"))["oldest"]
-    times = sorted(t for t in waiting.values_list("submitted_at", flat=True) if t is not None)
-    median = now - times[len(times) // 2] if times else None
+    middle = (waiting.order_by("submitted_at").values_list("submitted_at", flat=True)
+              [waiting_count // 2: waiting_count // 2 + 1].first() if waiting_count else None)
     return Dashboard(
         by_state=by_state,
-        waiting_review=waiting.count(),
+        waiting_review=waiting_count,
         oldest_submitted=oldest,
-        median_wait=median,
+        median_wait=now - middle if middle else None,
         stale_claims=stale_claims().count(),
         approved=raw.get(ArticleState.APPROVED, 0),
     )

@@ -58,9 +58,20 @@ def is_web_url(url: str) -> bool:
     return str(url or "").lower().startswith(("http://", "https://"))
 
 
-@register.inclusion_tag("articles/partials/link_report.html", takes_context=True)
-def link_report(context, article: Article) -> dict:
-    return link_report_context(article, context.get("user"))
+@register.simple_tag(takes_context=True)
+def link_report(context, article: Article) -> str:
+    """The report, rendered once per distinct content (an article page shows ~30 links).
+
+    The links are read every time, so a finished check shows at once; only the rendering
+    is reused, keyed by everything the partial shows (workflow.fragments.memo_render).
+    """
+    from workflow.fragments import memo_render
+
+    data = link_report_context(article, context.get("user"))
+    data["pending"] = data["pending"] is not None  # the partial only asks whether one runs
+    inputs = (article.pk, data["report"].entries, data["counts"], data["pending"], data["can_check"])
+    return memo_render("articles/partials/link_report.html", data, inputs=inputs,
+                       csrf_token=context.get("csrf_token", ""))
 
 
 @register.inclusion_tag("articles/partials/link_comparison.html")

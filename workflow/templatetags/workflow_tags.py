@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django import template
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -16,8 +15,11 @@ from articles.models import Category
 from articles.rendering import render_markdown_cached
 
 from .. import selectors
+from ..urlcache import reverse_one
 
 register = template.Library()
+
+_CATEGORY_LABELS = dict(Category.choices)  # lazy labels: str() gives the active language
 
 
 @register.filter
@@ -28,12 +30,28 @@ def markdown(text: str | None) -> SafeString:
 
 @register.simple_tag
 def person(user) -> str:
-    """A link to a contributor's page, or a dash."""
-    if user is None:
+    """A link to a contributor's page (from a user or a username), or a dash.
+
+    List pages call it for every row, so it builds the URL without reverse().
+    """
+    if user is None or user == "":
         return "—"
-    return format_html('<a class="person" href="{}">{}</a>',
-                       reverse("workflow:contributor", args=[user.get_username()]),
-                       user.get_username())
+    name = user if isinstance(user, str) else user.get_username()
+    return SafeString(f'<a class="person" href="{escape(reverse_one("workflow:contributor", name))}">'
+                      f"{escape(name)}</a>")
+
+
+@register.filter
+def article_url(pk: int) -> str:
+    """``article.get_absolute_url`` without a reverse() per row."""
+    return reverse_one("workflow:article_detail", pk)
+
+
+@register.filter
+def words(n: int | None) -> str:
+    """"1 word" / "12 words": the msgids of the pages' {% blocktranslate count %}."""
+    n = int(n or 0)
+    return ngettext("%(words)s word", "%(words)s words", n) % {"words": n}
 
 
 @register.filter
@@ -68,7 +86,8 @@ def days_left(when: dt.datetime | None) -> str:
 @register.filter
 def category_label(value: str) -> str:
     """tech / talk / news in the reader's language; named series as they are."""
-    return str(dict(Category.choices).get(value, value))
+    label = _CATEGORY_LABELS.get(value)
+    return str(label) if label is not None else value
 
 
 @register.filter
@@ -88,3 +107,14 @@ def duration_days(delta: dt.timedelta | None) -> str:
         return "—"
     days = delta.days
     return ngettext("%(n)d day", "%(n)d days", days) % {"n": days}
+
+
+@register.simple_tag(takes_context=True)
+def timeline(context, events) -> str:
+    """workflow/partials/timeline.html, rendered once per distinct list of events."""
+    from ..fragments import memo_render
+
+    inputs = [(e.pk, e.action, e.from_state, e.to_state, e.note, e.created_at,
+               e.actor.get_username() if e.actor_id else None) for e in events]
+    return memo_render("workflow/partials/timeline.html", {"events": events}, inputs=inputs,
+                       csrf_token=context.get("csrf_token", ""))

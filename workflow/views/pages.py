@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -24,7 +25,7 @@ from ..forms import (
     TranslationForm,
     WithdrawForm,
 )
-from ..models import Profile, Revision
+from ..models import Revision
 from .helpers import forbidden, get_article, signed_in
 
 
@@ -35,9 +36,15 @@ def _page_size() -> int:
 @require_GET
 def published_list(request: HttpRequest) -> HttpResponse:
     form = PublishedFilterForm(request.GET or None)
-    qs, order = selectors.published_articles(**form.filters())
-    page = selectors.keyset_page(qs, order=order, cursor=request.GET.get("cursor"), size=_page_size())
-    return render(request, "workflow/published_list.html", {"form": form, "page": page})
+    filters = form.filters()
+
+    def page():  # queried only when the cached fragment is missing (see {% fragment %})
+        qs, order = selectors.published_articles(**filters)
+        return selectors.keyset_page(qs, order=order, cursor=request.GET.get("cursor"), size=_page_size())
+
+    return render(request, "workflow/published_list.html", {
+        "form": form, "page": SimpleLazyObject(page), "page_size": _page_size(),
+    })
 
 
 def actions_for(user, article) -> dict[str, bool]:
@@ -92,14 +99,14 @@ def _lctt_warnings(article) -> list:
 
 @require_GET
 def contributor(request: HttpRequest, username: str) -> HttpResponse:
-    person = get_object_or_404(get_user_model(), username=username)
-    qs, order = selectors.contributor_articles(person)
-    page = selectors.keyset_page(qs, order=order, cursor=request.GET.get("cursor"), size=_page_size())
+    person = get_object_or_404(get_user_model().objects.select_related("profile"), username=username)
     return render(request, "workflow/contributor.html", {
         "person": person,
-        "profile": Profile.objects.filter(user=person).first(),
+        "profile": getattr(person, "profile", None),
         "counts": selectors.contributor_counts(person),
-        "page": page,
+        "page": SimpleLazyObject(lambda: selectors.contributor_page(
+            person, cursor=request.GET.get("cursor"), size=_page_size())),
+        "page_size": _page_size(),
     })
 
 
@@ -113,7 +120,9 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
     period = "12m" if request.GET.get("period") == "12m" else "all"
     since = timezone.now() - dt.timedelta(days=365) if period == "12m" else None
     return render(request, "workflow/leaderboard.html", {
-        "rows": selectors.leaderboard(role=role, since=since),
+        # read only when the cached table is missing ({% fragment %} in the template)
+        "rows": SimpleLazyObject(lambda: selectors.leaderboard(role=role, since=since)),
+        "first_month": since.date().replace(day=1) if since else None,
         "role": role,
         "period": period,
         "roles": [(r, selectors.ROLE_LABELS.get(r, _("Combined"))) for r in LEADERBOARD_ROLES],
@@ -154,6 +163,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     page = selectors.keyset_page(qs, order=order, cursor=request.GET.get("cursor"), size=_page_size())
     return render(request, "workflow/review_queue.html", {
         "page": page, "in_review": selectors.in_review(), "now": timezone.now(),
+        "in_review_total": selectors.total(ArticleState.IN_REVIEW),
     })
 
 

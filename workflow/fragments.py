@@ -1,0 +1,122 @@
+"""Cached HTML for what is the same for everyone: published lists, the leaderboard, the feed.
+
+Keys carry ``aggregates.published_version()`` — a token the article triggers replace in the
+same transaction as any change to a published article (a publication, a withdrawal, an
+admin edit, a new reviewer credit) — so a fragment is never served after the data it shows
+changed; there is nothing to delete. A TTL bounds what the version does not see (a renamed
+user) and what an unused key costs.
+
+Two levels: a small per-process LRU in front of Django's cache (Redis in production), so a
+hot page costs a dictionary lookup rather than a network round trip and an unpickle; the
+shared level makes one worker's rendering serve the others. A cache outage renders the
+fragment instead of failing the page.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+
+from django.core.cache import cache
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
+
+from . import aggregates
+
+DEFAULT_TIMEOUT = 600
+
+
+class _LocalLRU:
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[str, tuple[float, object]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> object | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            if item[0] < time.monotonic():
+                del self._items[key]
+                return None
+            self._items.move_to_end(key)
+            return item[1]
+
+    def put(self, key: str, value: object, timeout: float) -> None:
+        with self._lock:
+            self._items[key] = (time.monotonic() + timeout, value)
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+_local = _LocalLRU(512)
+
+
+def clear_local() -> None:
+    """Forget this process's copies (tests; the shared cache is keyed by version anyway)."""
+    _local.clear()
+
+
+def key(name: str, *parts: object, version: int | None = None) -> str:
+    """A cache key for fragment ``name`` showing published data, in the active language."""
+    version = aggregates.published_version() if version is None else version
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
+    return f"frag:{name}:{version}:{get_language()}:{digest}"
+
+
+def cached(cache_key: str, render: Callable[[], object], *, timeout: int = DEFAULT_TIMEOUT) -> object:
+    """The value cached under ``cache_key``, rendering (and storing) it on a miss."""
+    value = _local.get(cache_key)
+    if value is not None:
+        return value
+    try:
+        value = cache.get(cache_key)
+    except Exception:  # a cache outage costs a render, never the page
+        value = None
+    if value is None:
+        value = render()
+        with contextlib.suppress(Exception):
+            cache.set(cache_key, value, timeout)
+    _local.put(cache_key, value, timeout)
+    return value
+
+
+def cached_html(cache_key: str, render: Callable[[], str], *, timeout: int = DEFAULT_TIMEOUT) -> SafeString:
+    """Like :func:`cached` for template output (stored as a plain string, returned safe)."""
+    return SafeString(cached(cache_key, lambda: str(render()), timeout=timeout))
+
+
+# --- Rendering memoized by its inputs ---------------------------------------------------------
+
+# Stands in for the CSRF token while a memoized fragment renders; each page puts its own
+# token back, so a cached fragment never carries (or leaks) anyone's token.
+CSRF_PLACEHOLDER = "csrf-token-placeholder-5f0c1e"
+
+
+def memo_render(template_name: str, context: dict, *, inputs: object, csrf_token: object = "",
+                timeout: int = DEFAULT_TIMEOUT) -> SafeString:
+    """``render_to_string(template_name, context)``, cached under a hash of ``inputs``.
+
+    ``inputs`` must determine the output completely (plain values — ids, strings, dates —
+    not model instances, whose repr hides their fields); the language is added here. The
+    template may use ``{% csrf_token %}``: pass the page's ``csrf_token``.
+    """
+    from django.template.loader import render_to_string
+
+    digest = hashlib.sha256(repr(inputs).encode()).hexdigest()[:32]
+    cache_key = f"memo:{template_name}:{get_language()}:{digest}"
+    html = cached(cache_key, lambda: render_to_string(template_name, {**context, "csrf_token": CSRF_PLACEHOLDER}),
+                  timeout=timeout)
+    if CSRF_PLACEHOLDER in html:
+        html = html.replace(CSRF_PLACEHOLDER, str(csrf_token))
+    return SafeString(html)

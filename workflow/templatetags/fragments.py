@@ -1,0 +1,48 @@
+"""``{% fragment "name" vary1 vary2 … %}…{% endfragment %}``: HTML shown to everyone, cached.
+
+The key is the name, the values given and ``workflow.aggregates.published_version()`` (and
+the language), so the fragment changes the moment a published article does; see
+workflow/fragments.py. Put only what is the same for every visitor inside: no form with a
+CSRF token (the tag blanks the token while rendering, so one cannot leak), nothing that
+depends on the signed-in user. Lazy values (a ``SimpleLazyObject`` page) are evaluated only
+on a miss, so a hit costs no list query.
+"""
+
+from __future__ import annotations
+
+from django import template
+
+from .. import aggregates, fragments
+
+register = template.Library()
+
+
+class FragmentNode(template.Node):
+    def __init__(self, name: str, vary: list, nodelist: template.NodeList) -> None:
+        self.name = name
+        self.vary = vary
+        self.nodelist = nodelist
+
+    def render(self, context) -> str:
+        memo = context.render_context
+        if "published_version" not in memo:
+            memo["published_version"] = aggregates.published_version()
+        key = fragments.key(self.name, *[v.resolve(context) for v in self.vary],
+                            version=memo["published_version"])
+
+        def render() -> str:
+            with context.push(csrf_token="NOTPROVIDED"):  # noqa: S106 - {% csrf_token %} renders nothing
+                return self.nodelist.render(context)
+
+        return fragments.cached_html(key, render)
+
+
+@register.tag("fragment")
+def do_fragment(parser, token) -> FragmentNode:
+    bits = token.split_contents()
+    if len(bits) < 2:
+        raise template.TemplateSyntaxError("{% fragment %} needs a name")
+    name = bits[1].strip("\"'")
+    nodelist = parser.parse(("endfragment",))
+    parser.delete_first_token()
+    return FragmentNode(name, [parser.compile_filter(b) for b in bits[2:]], nodelist)
