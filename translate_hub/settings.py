@@ -307,6 +307,8 @@ CLAIM_DAYS = env_int("CLAIM_DAYS", 30)
 CLAIM_REMINDER_DAYS = [7, 2]
 NEWS_STALE_DAYS = env_int("NEWS_STALE_DAYS", 14)
 PAGE_SIZE = env_int("PAGE_SIZE", 50)
+# bench/http only: adds /bench/bare/ (a constant through the full middleware). Never in production.
+BENCH_VIEWS = env_bool("TRANSLATE_HUB_BENCH_VIEWS", False)
 
 # --- Fetching and link checks -----------------------------------------------------------
 FETCH_ALLOW_PRIVATE_ADDRESSES = env_bool("TRANSLATE_HUB_FETCH_ALLOW_PRIVATE", False)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 
@@ -19,3 +20,6 @@ urlpatterns = [
     path("", include("articles.urls")),
     path("", include("workflow.urls")),
 ]
+
+if settings.BENCH_VIEWS:  # bench/http's yardstick; off unless TRANSLATE_HUB_BENCH_VIEWS=1
+    urlpatterns.insert(0, path("", include("translate_hub.bench_views")))
