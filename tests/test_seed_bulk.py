@@ -58,7 +58,7 @@ def test_states_people_and_texts_look_like_lctt(seeded):
     assert Profile.objects.count() == User.objects.count() == 60
 
 
-def test_links_events_claims_and_revisions_are_the_ones_transitions_write(seeded):
+def test_links_events_claims_and_revisions_are_the_ones_transitions_write(seeded, settings):
     per_article = ArticleLink.objects.count() / 1500
     assert 4 < per_article < 8
     assert LinkCheckResult.objects.count() == LinkStatus.objects.count()
@@ -75,6 +75,8 @@ def test_links_events_claims_and_revisions_are_the_ones_transitions_write(seeded
         assert all(chain[i][1] == chain[i + 1][0] for i in range(len(chain) - 1)), chain
     claimed = Article.objects.filter(state=S.CLAIMED)
     assert Claim.objects.filter(ended_at__isnull=True).count() == claimed.count()
+    held = Claim.objects.filter(ended_at__isnull=True).values("user").annotate(n=Count("id"))
+    assert max(row["n"] for row in held) <= settings.MAX_OPEN_CLAIMS  # the claim limit holds
     assert not Claim.objects.filter(ended_at__isnull=True).exclude(user_id=F("article__translator_id")).exists()
     kinds = Counter(Revision.objects.filter(article__state=S.PUBLISHED).values_list("kind", flat=True))
     n = Article.objects.filter(state=S.PUBLISHED).count()

@@ -518,11 +518,22 @@ class BulkSeeder:
         self.by_role = by_role
         return by_role
 
-    def _person(self, role: str, rng: random.Random, *, not_pk: int | None = None) -> int:
+    def _person(self, role: str, rng: random.Random, *, not_pk: int | None = None,
+                busy: dict[int, int] | None = None, limit: int = 0) -> int:
+        """Someone in ``role``: by a power law for finished work, or (``busy`` given) evenly
+        among those holding fewer than ``limit`` articles in flight, as the claim limit and
+        a reviewer's own pace keep it."""
         members, weights = self.by_role[role], self.weights[role]
-        for _ in range(5):
-            pk = members[bisect.bisect_left(weights, rng.random() * weights[-1])].pk
+        for _ in range(20):
+            if busy is None:
+                pk = members[bisect.bisect_left(weights, rng.random() * weights[-1])].pk
+            else:
+                pk = members[rng.randrange(len(members))].pk
+                if limit and busy.get(pk, 0) >= limit:
+                    continue
             if pk != not_pk:
+                if busy is not None:
+                    busy[pk] = busy.get(pk, 0) + 1
                 return pk
         return next((m.pk for m in members if m.pk != not_pk), members[0].pk)
 
@@ -549,6 +560,9 @@ class BulkSeeder:
             drafts.append((created, state))
         drafts.sort(key=lambda item: item[0])
         plans = []
+        claims_held: dict[int, int] = {}  # open claims per translator (MAX_OPEN_CLAIMS)
+        in_flight: dict[int, int] = {}  # submitted … approved per translator
+        reviews_held: dict[int, int] = {}  # unfinished reviews per reviewer
         for index, (created, state) in enumerate(drafts, start=1):
             times: dict[str, dt.datetime] = {"fetched": created + dt.timedelta(minutes=rng.randint(1, 30))}
             plan = Plan(pk=index, state=state, category=_pick(rng, categories, category_w),
@@ -563,14 +577,19 @@ class BulkSeeder:
             base = times.get("released", times.get("available", created))
             if state == S.CLAIMED:
                 times["claimed"] = max(self.now - day * rng.uniform(0.1, 36), base + day * 0.1)
-                plan.translator = self._person(Role.TRANSLATOR, rng)
-            elif state in (S.SUBMITTED, S.IN_REVIEW, S.APPROVED, S.PUBLISHED):
+                plan.translator = self._person(Role.TRANSLATOR, rng, busy=claims_held,
+                                               limit=settings.MAX_OPEN_CLAIMS)
+            elif state in (S.SUBMITTED, S.IN_REVIEW, S.APPROVED):
+                times["claimed"] = base + day * rng.uniform(0.1, 10)
+                plan.translator = self._person(Role.TRANSLATOR, rng, busy=in_flight, limit=6)
+            elif state == S.PUBLISHED:
                 times["claimed"] = base + day * rng.uniform(0.1, 10)
                 plan.translator = self._person(Role.TRANSLATOR, rng)
+            reviewing = {"busy": reviews_held, "limit": 25} if state != S.PUBLISHED else {}
             if state in (S.CLAIMED, S.SUBMITTED, S.IN_REVIEW, S.APPROVED, S.PUBLISHED) and rng.random() < 0.2:
                 # A first round sent back by a reviewer: submit, review, request changes.
                 plan.sent_back = True
-                plan.reviewer = self._person(Role.REVIEWER, rng, not_pk=plan.translator)
+                plan.reviewer = self._person(Role.REVIEWER, rng, not_pk=plan.translator, **reviewing)
                 times["first_submitted"] = times["claimed"] + day * rng.uniform(0.5, 10)
                 times["first_review"] = times["first_submitted"] + day * rng.uniform(0.1, 3)
                 times["sent_back"] = times["first_review"] + day * rng.uniform(0.1, 2)
@@ -580,7 +599,8 @@ class BulkSeeder:
             if state in (S.SUBMITTED, S.IN_REVIEW, S.APPROVED, S.PUBLISHED):
                 times["submitted"] = resumed + day * rng.uniform(0.5, 20)
             if state in (S.IN_REVIEW, S.APPROVED, S.PUBLISHED):
-                plan.reviewer = plan.reviewer or self._person(Role.REVIEWER, rng, not_pk=plan.translator)
+                plan.reviewer = plan.reviewer or self._person(Role.REVIEWER, rng, not_pk=plan.translator,
+                                                              **reviewing)
                 times["review"] = times["submitted"] + day * rng.uniform(0.1, 5)
             if state in (S.APPROVED, S.PUBLISHED):
                 times["approved"] = times["review"] + day * rng.uniform(0.05, 2)
