@@ -121,17 +121,22 @@ class AggregateVersion(models.Model):
 # --- Reading --------------------------------------------------------------------------------
 
 
+# Both are read on most pages: plain SQL skips the ORM's query building (~0.3 ms each).
+
+
 def published_version() -> int:
     """Changes whenever a published article (or the published set) changes; 0 before any."""
-    return (
-        AggregateVersion.objects.filter(name=PUBLISHED_VERSION)
-        .values_list("version", flat=True).first() or 0
-    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version FROM workflow_aggregateversion WHERE name = %s", [PUBLISHED_VERSION])
+        row = cursor.fetchone()
+    return row[0] if row else 0
 
 
 def state_counts() -> dict[tuple[str, str], int]:
     """{(state, category): count} for every pair that has ever had an article."""
-    return {(s, c): n for s, c, n in StateCount.objects.values_list("state", "category", "count")}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT state, category, count FROM workflow_statecount")
+        return {(s, c): n for s, c, n in cursor.fetchall()}
 
 
 # --- The triggers ---------------------------------------------------------------------------

@@ -98,25 +98,28 @@ def cached_html(cache_key: str, render: Callable[[], str], *, timeout: int = DEF
 
 # --- Rendering memoized by its inputs ---------------------------------------------------------
 
-# Stands in for the CSRF token while a memoized fragment renders; each page puts its own
-# token back, so a cached fragment never carries (or leaks) anyone's token.
-CSRF_PLACEHOLDER = "csrf-token-placeholder-5f0c1e"
+
+def _placeholder(name: str) -> str:
+    return f"memo-fill-{name}-5f0c1e"
 
 
-def memo_render(template_name: str, context: dict, *, inputs: object, csrf_token: object = "",
-                timeout: int = DEFAULT_TIMEOUT) -> SafeString:
+def memo_render(template_name: str, context: dict, *, inputs: object,
+                fill: dict[str, str] | None = None, timeout: int = DEFAULT_TIMEOUT) -> SafeString:
     """``render_to_string(template_name, context)``, cached under a hash of ``inputs``.
 
     ``inputs`` must determine the output completely (plain values — ids, strings, dates —
-    not model instances, whose repr hides their fields); the language is added here. The
-    template may use ``{% csrf_token %}``: pass the page's ``csrf_token``.
+    not model instances, whose repr hides their fields); the language is added here.
+    ``fill`` names context variables that differ per request (``csrf_token``, a return
+    address): the template renders a placeholder for each, and every page puts its own
+    (already escaped) value back, so a cached fragment never carries anyone's token.
     """
     from django.template.loader import render_to_string
 
-    digest = hashlib.sha256(repr(inputs).encode()).hexdigest()[:32]
+    fill = fill or {}
+    digest = hashlib.sha256(repr((inputs, sorted(fill))).encode()).hexdigest()[:32]
     cache_key = f"memo:{template_name}:{get_language()}:{digest}"
-    html = cached(cache_key, lambda: render_to_string(template_name, {**context, "csrf_token": CSRF_PLACEHOLDER}),
-                  timeout=timeout)
-    if CSRF_PLACEHOLDER in html:
-        html = html.replace(CSRF_PLACEHOLDER, str(csrf_token))
+    html = cached(cache_key, lambda: render_to_string(
+        template_name, {**context, **{name: _placeholder(name) for name in fill}}), timeout=timeout)
+    for name, value in fill.items():
+        html = html.replace(_placeholder(name), str(value))
     return SafeString(html)

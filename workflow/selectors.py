@@ -78,6 +78,41 @@ def _decode(cursor: str | None, width: int) -> list[Any] | None:
     return values
 
 
+class Row(dict):
+    """One list row: a dict — a fraction of a model instance's cost to build — that
+    templates and code read like the model (``row.subject``, ``row.translator``)."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+_PEOPLE = {f"{role}__username": role for role in ("collector", "translator", "reviewer", "publisher")}
+_STATE_LABELS = dict(ArticleState.choices)
+_DIFFICULTY_LABELS = dict(Difficulty.choices)
+
+
+def as_row(values: dict) -> Row:
+    """A ``values()`` dict as a row: people by username, and the model's display helpers."""
+    row = Row(values)
+    for source, name in _PEOPLE.items():
+        if source in row:
+            row[name] = row.pop(source)
+    row["pk"] = row["id"]
+    if "title" in row and "subject" in row:
+        row["display_title"] = row["title"] or row["subject"]
+    if "state" in row:
+        row["get_state_display"] = _STATE_LABELS.get(row["state"], row["state"])
+    if "difficulty" in row:
+        row["get_difficulty_display"] = _DIFFICULTY_LABELS.get(row["difficulty"], "")
+        row["stars"] = "⭐️" * int(row["difficulty"] or 0)
+    return row
+
+
 def keyset_page(qs: QuerySet, *, order: list[tuple[str, bool]], cursor: str | None,
                 size: int) -> Page:
     """One page of ``qs`` ordered by ``order`` ([(field, descending)], unique last field)."""
@@ -95,7 +130,7 @@ def keyset_page(qs: QuerySet, *, order: list[tuple[str, bool]], cursor: str | No
             condition |= step
         qs = qs.filter(condition)
     qs = qs.order_by(*[f"-{n}" if d else n for n, d in order])
-    rows = list(qs[: size + 1])
+    rows = [as_row(r) if isinstance(r, dict) else r for r in qs[: size + 1]]
     next_cursor = None
     if len(rows) > size:
         rows = rows[:size]
@@ -160,9 +195,7 @@ def available_articles(*, category: str = "", difficulty: str = "", length: str 
                        today: dt.date | None = None) -> tuple[QuerySet, list[tuple[str, bool]]]:
     """Available articles filtered as the list page asks; returns (queryset, keyset order)."""
     qs = (
-        Article.objects.available().select_related("collector")
-        .only("id", "subject", "category", "difficulty", "word_count", "source_date", "state",
-              "translator_id", "collector__username")
+        Article.objects.available()
         .annotate(
             sort_key=Coalesce("available_at", "created_at"),
             source_key=Coalesce("source_date", Value(dt.date(1970, 1, 1))),
@@ -181,7 +214,10 @@ def available_articles(*, category: str = "", difficulty: str = "", length: str 
             qs = qs.filter(source_date__lt=today - dt.timedelta(days=365))
         else:
             qs = qs.filter(source_date__gte=today - dt.timedelta(days=days))
-    qs = _search(qs, search)
+    qs = _search(qs, search).values(
+        "id", "subject", "category", "difficulty", "word_count", "source_date", "state",
+        "translator_id", "collector__username", "sort_key", "source_key",
+    )
     order = AVAILABLE_SORTS.get(sort, AVAILABLE_SORTS["new"])[1]
     return qs, order
 
@@ -191,20 +227,20 @@ CARD_FIELDS = ("id", "subject", "title", "category", "state", "published_at",
 
 
 def published_articles(*, category: str = "", search: str = "") -> tuple[QuerySet, list[tuple[str, bool]]]:
-    qs = Article.objects.published().select_related("translator", "reviewer").only(*CARD_FIELDS)
+    qs = Article.objects.published()
     if category:
         qs = qs.filter(category=category)
-    qs = _search(qs, search)
+    qs = _search(qs, search).values(*CARD_FIELDS)
     return qs, [("published_at", True), ("id", True)]
 
 
 def review_queue() -> tuple[QuerySet, list[tuple[str, bool]]]:
     """Submitted translations waiting for a reviewer, oldest first."""
     qs = (
-        Article.objects.in_state(ArticleState.SUBMITTED).select_related("translator")
-        .only("id", "subject", "title", "state", "submitted_at", "review_round", "word_count",
-              "translator__username")
+        Article.objects.in_state(ArticleState.SUBMITTED)
         .annotate(sort_key=Coalesce("submitted_at", "updated_at"))
+        .values("id", "subject", "title", "state", "submitted_at", "review_round", "word_count",
+                "translator_id", "translator__username", "sort_key")
     )
     return qs, [("sort_key", False), ("id", False)]
 
@@ -212,15 +248,14 @@ def review_queue() -> tuple[QuerySet, list[tuple[str, bool]]]:
 IN_REVIEW_SHOWN = 50
 
 
-def in_review(*, limit: int = IN_REVIEW_SHOWN) -> list[Article]:
+def in_review(*, limit: int = IN_REVIEW_SHOWN) -> list[Row]:
     """The translations being reviewed, longest-running first (the page shows the first ``limit``)."""
-    return list(
+    return [as_row(r) for r in (
         Article.objects.in_state(ArticleState.IN_REVIEW)
-        .select_related("translator", "reviewer")
-        .only("id", "subject", "title", "state", "review_started_at",
-              "translator__username", "reviewer__username")
+        .values("id", "subject", "title", "state", "review_started_at",
+                "translator__username", "reviewer__username")
         .order_by("review_started_at", "id")[:limit]
-    )
+    )]
 
 
 # --- My work --------------------------------------------------------------------------------
@@ -228,7 +263,7 @@ def in_review(*, limit: int = IN_REVIEW_SHOWN) -> list[Article]:
 
 @dataclass
 class ClaimedItem:
-    article: Article
+    article: Any  # a Row
     deadline: dt.datetime | None
     sent_back_note: str = ""
     sent_back_by: Any = None
@@ -244,25 +279,26 @@ class ClaimedItem:
 class MyWork:
     claims: list[ClaimedItem] = field(default_factory=list)
     sent_back: list[ClaimedItem] = field(default_factory=list)
-    submitted: list[Article] = field(default_factory=list)
-    reviewing: list[Article] = field(default_factory=list)
-    published: list[Article] = field(default_factory=list)
+    submitted: list = field(default_factory=list)
+    reviewing: list = field(default_factory=list)
+    published: list = field(default_factory=list)
 
 
 def my_work(user: AbstractUser) -> MyWork:
-    """Five short lists, five queries whatever their lengths (the last event of each claim
+    """Five short lists, four queries whatever their lengths (the last event of each claim
     comes with it, as subqueries on the events index)."""
     work = MyWork()
     last_event = Event.objects.filter(article=OuterRef("pk")).order_by("-created_at", "-id")
     claimed = (
         Article.objects.in_state(ArticleState.CLAIMED).filter(translator=user)
-        .only("id", "subject", "title", "state", "word_count", "claim_deadline", "translator_id")
         .annotate(last_action=Subquery(last_event.values("action")[:1]),
                   last_note=Subquery(last_event.values("note")[:1]),
                   last_actor=Subquery(last_event.values("actor__username")[:1]))
+        .values("id", "subject", "title", "state", "word_count", "claim_deadline", "translator_id",
+                "last_action", "last_note", "last_actor")
         .order_by("claim_deadline", "id")
     )
-    for article in claimed:
+    for article in map(as_row, claimed):
         item = ClaimedItem(article=article, deadline=article.claim_deadline)
         if article.last_action == EventAction.REQUEST_CHANGES:
             item.sent_back_note = article.last_note
@@ -271,23 +307,22 @@ def my_work(user: AbstractUser) -> MyWork:
         else:
             work.claims.append(item)
     listed = ("id", "subject", "title", "state")
-    work.submitted = list(
+    work.submitted = [as_row(r) for r in (
         Article.objects.in_state(ArticleState.SUBMITTED, ArticleState.IN_REVIEW, ArticleState.APPROVED)
-        .filter(translator=user).select_related("reviewer")
-        .only(*listed, "submitted_at", "translator_id", "reviewer__username")
+        .filter(translator=user)
+        .values(*listed, "submitted_at", "translator_id", "reviewer__username")
         .order_by("submitted_at", "id")
-    )
-    work.reviewing = list(
+    )]
+    work.reviewing = [as_row(r) for r in (
         Article.objects.in_state(ArticleState.IN_REVIEW).filter(reviewer=user)
-        .select_related("translator")
-        .only(*listed, "review_started_at", "reviewer_id", "translator__username")
+        .values(*listed, "review_started_at", "reviewer_id", "translator__username")
         .order_by("review_started_at", "id")
-    )
-    work.published = list(
+    )]
+    work.published = [as_row(r) for r in (
         Article.objects.published().filter(translator=user)
-        .only(*listed, "published_at", "translator_id")
+        .values(*listed, "published_at", "translator_id")
         .order_by("-published_at", "-id")[:10]
-    )
+    )]
     return work
 
 
@@ -513,10 +548,9 @@ def contributor_page(user: AbstractUser, *, cursor: str | None, size: int) -> Pa
     )
     params += [user.pk, ArticleState.PUBLISHED, *keyset_params, limit]
     ids = RawSQL(f"SELECT id FROM ({' UNION '.join(branches)}) AS credited", params)  # noqa: S608, S611
-    rows = list(
-        Article.objects.filter(pk__in=ids).select_related("translator", "reviewer").only(*CARD_FIELDS)
-        .order_by("-published_at", "-id")[:limit]
-    )
+    rows = [as_row(r) for r in (
+        Article.objects.filter(pk__in=ids).values(*CARD_FIELDS).order_by("-published_at", "-id")[:limit]
+    )]
     next_cursor = None
     if len(rows) > size:
         rows = rows[:size]

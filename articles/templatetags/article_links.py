@@ -71,7 +71,7 @@ def link_report(context, article: Article) -> str:
     data["pending"] = data["pending"] is not None  # the partial only asks whether one runs
     inputs = (article.pk, data["report"].entries, data["counts"], data["pending"], data["can_check"])
     return memo_render("articles/partials/link_report.html", data, inputs=inputs,
-                       csrf_token=context.get("csrf_token", ""))
+                       fill={"csrf_token": context.get("csrf_token", "")})
 
 
 @register.inclusion_tag("articles/partials/link_comparison.html")

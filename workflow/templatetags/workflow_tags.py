@@ -116,5 +116,85 @@ def timeline(context, events) -> str:
 
     inputs = [(e.pk, e.action, e.from_state, e.to_state, e.note, e.created_at,
                e.actor.get_username() if e.actor_id else None) for e in events]
-    return memo_render("workflow/partials/timeline.html", {"events": events}, inputs=inputs,
-                       csrf_token=context.get("csrf_token", ""))
+    return memo_render("workflow/partials/timeline.html", {"events": events}, inputs=inputs)
+
+
+@register.simple_tag(takes_context=True)
+def available_rows(context, articles) -> str:
+    """The available list's cards, each rendered once per distinct content.
+
+    Everything a card shows is in its key; the CSRF token and the return address differ
+    per request and are filled in afterwards (workflow.fragments.memo_render).
+    """
+    from django.utils.html import escape as html_escape
+
+    from ..fragments import memo_render
+
+    request = context.get("request")
+    fill = {"csrf_token": context.get("csrf_token", ""),
+            "next_url": html_escape(request.get_full_path()) if request else ""}
+    rows = []
+    for article in articles:
+        collector = article.collector
+        if collector is not None and not isinstance(collector, str):
+            collector = collector.get_username()
+        inputs = (article.pk, article.subject, article.category, article.difficulty,
+                  article.word_count, article.source_date, collector, article.state,
+                  article.translator_id)
+        rows.append(memo_render("workflow/partials/available_row.html", {"article": article},
+                                inputs=inputs, fill=fill))
+    return SafeString("".join(rows))
+
+
+@register.simple_tag
+def filter_form(form, template_name: str) -> str:
+    """A list's filter form, rendered once per distinct input (its values and choices)."""
+    from ..fragments import memo_render
+
+    inputs = (type(form).__name__, [
+        (name, form[name].value(), [(value, str(label)) for value, label in getattr(field, "choices", ())])
+        for name, field in form.fields.items()
+    ])
+    return memo_render(template_name, {"form": form}, inputs=inputs)
+
+
+def _lookup(item, path: str):
+    """``translator.username``, or ``submitted_at|age`` (a filter of this library applied)."""
+    path, _bar, filter_name = path.partition("|")
+    for name in path.split("."):
+        if item is None:
+            return None
+        item = getattr(item, name)
+        if callable(item):
+            item = item()
+    return register.filters[filter_name](item) if filter_name else item
+
+
+@register.simple_tag(takes_context=True)
+def memo_each(context, items, template_name: str, name: str, keys: str, per_user: bool = False,
+              hourly: bool = False) -> str:
+    """Render ``template_name`` for each item (as ``name``), once per distinct content.
+
+    ``keys`` lists, space-separated, every attribute path the partial reads (``pk subject
+    translator.username``), with the filter applied where the partial shows a time relative
+    to now (``submitted_at|age``, ``deadline|days_left``); ``hourly`` adds the hour for
+    anything else that changes with the clock; ``per_user`` adds the signed-in user (and
+    passes ``user``) for partials that compare an item with them. The CSRF token is filled
+    in per request.
+    """
+    from ..fragments import memo_render
+
+    paths = keys.split()
+    user = context.get("user")
+    extra: tuple = ()
+    if hourly:
+        extra += (timezone.now().strftime("%Y%m%d%H"),)
+    if per_user:
+        extra += (getattr(user, "pk", None),)
+    fill = {"csrf_token": context.get("csrf_token", "")}
+    rows = []
+    for item in items:
+        inputs = (tuple(_lookup(item, path) for path in paths), extra)
+        data = {name: item, "user": user} if per_user else {name: item}
+        rows.append(memo_render(template_name, data, inputs=inputs, fill=fill))
+    return SafeString("".join(rows))
