@@ -182,6 +182,10 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 5000},
         }
     }
+if REDIS_URL:
+    # Sessions are read from Redis and written through to the database: every signed-in
+    # page saves a query, and a Redis restart (or outage: reads miss) signs nobody out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Auth -----------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
