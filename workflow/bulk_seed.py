@@ -585,7 +585,7 @@ class BulkSeeder:
             elif state == S.PUBLISHED:
                 times["claimed"] = base + day * rng.uniform(0.1, 10)
                 plan.translator = self._person(Role.TRANSLATOR, rng)
-            reviewing = {"busy": reviews_held, "limit": 25} if state != S.PUBLISHED else {}
+            reviewing = {"busy": reviews_held, "limit": 8} if state != S.PUBLISHED else {}
             if state in (S.CLAIMED, S.SUBMITTED, S.IN_REVIEW, S.APPROVED, S.PUBLISHED) and rng.random() < 0.2:
                 # A first round sent back by a reviewer: submit, review, request changes.
                 plan.sent_back = True
