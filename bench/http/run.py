@@ -1,0 +1,405 @@
+#!/usr/bin/env python
+"""HTTP benchmark: gunicorn on PostgreSQL with 100,000 (and 10,000) articles, driven by wrk.
+
+    .venv/bin/python bench/http/run.py                # seed if needed, measure both sizes
+    .venv/bin/python bench/http/run.py --reseed       # drop and re-seed the bench databases
+    .venv/bin/python bench/http/run.py --sizes 100000 --duration 20 --workers 3 --threads 6
+
+What it does, for each data set size (databases ``translate_hub_bench`` and
+``translate_hub_bench_10k`` on the local server — the only databases it ever drops):
+
+1. creates, migrates and fills the database with ``manage.py seed_bulk`` (reused when it
+   already holds that many articles, unless ``--reseed``);
+2. starts gunicorn with translate_hub/gunicorn_conf.py and production settings (DEBUG=0,
+   SECRET_KEY, ALLOWED_HOSTS, HTTPS=0 so no redirect, REDIS_URL for the cache and sessions,
+   whitenoise with collected static files) on 127.0.0.1, plus TRANSLATE_HUB_BENCH_VIEWS=1 for
+   the bare view;
+3. signs in through the real login form (a reviewer for the work pages, sixteen translators
+   for the claim cycles);
+4. runs wrk at 16 connections against each page (after a short warm-up), the bare view
+   (full middleware, a constant) first and last, and claim + release cycles;
+5. prints requests/s, p50 and p99 per page, the ratio to the bare view, the targets, and —
+   with both sizes — how each page's p99 changed from 10,000 to 100,000 articles.
+
+Browsers ask for compressed pages, so requests carry ``Accept-Encoding: gzip`` (``--no-gzip``
+turns that off). Results also go to a JSON file (``--json``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import http.cookiejar
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import psycopg
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").is_dir() else sys.executable
+GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
+PASSWORD = "bench-password-1"  # the seeded users of a throwaway database
+DB_PREFIX = "translate_hub_bench"
+
+TARGET_RPS = 150
+TARGET_P99_MS = 150
+TARGET_RATIO = 0.10
+TARGET_CYCLES = 100
+TARGET_GROWTH = 0.20
+
+
+def log(message: str) -> None:
+    print(f"[{dt.datetime.now():%H:%M:%S}] {message}", flush=True)
+
+
+# --- Databases ------------------------------------------------------------------------------
+
+
+def server_url(args) -> str:
+    return args.postgres.rstrip("/")
+
+
+def db_url(args, name: str) -> str:
+    return f"{server_url(args)}/{name}"
+
+
+def db_name(size: int) -> str:
+    return DB_PREFIX if size == 100_000 else f"{DB_PREFIX}_{size // 1000}k"
+
+
+def article_count(args, name: str) -> int | None:
+    try:
+        with psycopg.connect(db_url(args, name), connect_timeout=5) as conn:
+            row = conn.execute("SELECT COALESCE(SUM(count), 0) FROM workflow_statecount").fetchone()
+            return int(row[0])
+    except psycopg.Error:
+        return None
+
+
+def manage(args, database: str, *command: str, timeout: int = 1800) -> str:
+    env = {**os.environ, "DATABASE_URL": db_url(args, database), "DEBUG": "1"}
+    env.pop("TRANSLATE_HUB_BENCH_VIEWS", None)
+    result = subprocess.run([PYTHON, "manage.py", *command], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=timeout, check=False)
+    if result.returncode:
+        raise SystemExit(f"manage.py {' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+def ensure_database(args, size: int) -> dict:
+    name = db_name(size)
+    assert name.startswith(DB_PREFIX)  # never touch any other database
+    if not args.reseed and article_count(args, name) == size:
+        log(f"{name}: reusing {size:,} seeded articles")
+        return {"database": name, "seeded_seconds": None}
+    with psycopg.connect(db_url(args, "postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    log(f"{name}: migrating")
+    manage(args, name, "migrate", "--noinput", "-v", "0")
+    users = max(200, size // 50)
+    log(f"{name}: seeding {size:,} articles, {users:,} users")
+    started = time.perf_counter()
+    output = manage(args, name, "seed_bulk", "--articles", str(size), "--users", str(users),
+                    "--password", PASSWORD, "--vacuum")
+    seconds = time.perf_counter() - started
+    log(f"{name}: seeded in {seconds:.0f} s\n{output}")
+    return {"database": name, "seeded_seconds": round(seconds, 1)}
+
+
+def pick(args, name: str) -> dict:
+    """The pages' subjects: real rows of this data set."""
+    with psycopg.connect(db_url(args, name)) as conn:
+        articles = [r[0] for r in conn.execute(
+            "SELECT id FROM articles_article WHERE state = 'published' ORDER BY random() LIMIT 100")]
+        top = conn.execute(
+            "SELECT u.username FROM workflow_contributortotal t JOIN auth_user u ON u.id = t.user_id "
+            "ORDER BY t.translator DESC, t.user_id LIMIT 1").fetchone()[0]
+        # A reviewer with a little of everything on "my work" and the review queue.
+        reviewer = conn.execute("""
+            SELECT u.username FROM auth_user u
+            JOIN auth_user_groups ug ON ug.user_id = u.id JOIN auth_group g ON g.id = ug.group_id
+            WHERE g.name = 'reviewer'
+            ORDER BY (SELECT count(*) FROM workflow_claim c WHERE c.user_id = u.id AND c.ended_at IS NULL) = 0,
+                     (SELECT count(*) FROM articles_article a WHERE a.reviewer_id = u.id AND a.state = 'in_review') DESC,
+                     u.id
+            LIMIT 1""").fetchone()[0]
+        claimers = [r[0] for r in conn.execute("""
+            SELECT u.username FROM auth_user u WHERE u.is_active AND NOT EXISTS (
+                SELECT 1 FROM workflow_claim c WHERE c.user_id = u.id AND c.ended_at IS NULL)
+            ORDER BY u.id DESC LIMIT %s""", [args.connections])]
+        available = [r[0] for r in conn.execute(
+            "SELECT id FROM articles_article WHERE state = 'available' ORDER BY random() LIMIT %s",
+            [args.connections])]
+    return {"articles": articles, "contributor": top, "reviewer": reviewer,
+            "claimers": claimers, "available": available}
+
+
+# --- The server -----------------------------------------------------------------------------
+
+
+def collect_static(static_root: Path) -> None:
+    env = {**os.environ, "DEBUG": "0", "SECRET_KEY": "collectstatic-only", "ALLOWED_HOSTS": "localhost",
+           "STATIC_ROOT": str(static_root)}
+    subprocess.run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env,
+                   check=True, timeout=300)
+
+
+def start_server(args, database: str, static_root: Path) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "HTTPS": "0",
+        "DATABASE_URL": db_url(args, database),
+        "REDIS_URL": args.redis,
+        "CACHE_KEY_PREFIX": f"bench-{database}-{secrets.token_hex(4)}",
+        "STATIC_ROOT": str(static_root),
+        "TRANSLATE_HUB_BENCH_VIEWS": "1",
+        "GUNICORN_BIND": f"127.0.0.1:{args.port}",
+        "GUNICORN_ACCESSLOG": "off" if not args.access_log else "-",
+        "LOG_LEVEL": "WARNING",
+        "AXES_ENABLED": "1",
+    }
+    if args.workers:
+        env["GUNICORN_WORKERS"] = str(args.workers)
+    if args.threads:
+        env["GUNICORN_THREADS"] = str(args.threads)
+    with open(HERE / ".gunicorn.log", "w") as errors:  # the child keeps its own copy
+        process = subprocess.Popen(
+            [GUNICORN, "-c", "python:translate_hub.gunicorn_conf", "translate_hub.wsgi:application"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=errors, start_new_session=True,
+        )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"gunicorn exited; see {HERE / '.gunicorn.log'}")
+        try:
+            with urllib.request.urlopen(f"{base(args)}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return process
+        except OSError:
+            time.sleep(0.5)
+    stop_server(process)
+    raise SystemExit("gunicorn did not answer /healthz within a minute")
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def base(args) -> str:
+    return f"http://127.0.0.1:{args.port}"
+
+
+def sign_in(args, username: str) -> tuple[str, str]:
+    """Through the real login form; returns (sessionid, csrftoken)."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with opener.open(f"{base(args)}/accounts/login/", timeout=30) as response:
+        page = response.read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    data = urllib.parse.urlencode({"username": username, "password": PASSWORD,
+                                   "csrfmiddlewaretoken": token}).encode()
+    with opener.open(f"{base(args)}/accounts/login/", data=data, timeout=30):
+        pass
+    cookies = {c.name: c.value for c in jar}
+    if "sessionid" not in cookies:
+        raise SystemExit(f"could not sign in as {username}")
+    return cookies["sessionid"], cookies["csrftoken"]
+
+
+# --- wrk ------------------------------------------------------------------------------------
+
+
+def wrk(args, *, script: str, env: dict, duration: int, threads: int, path: str = "/") -> dict:
+    command = ["wrk", f"-t{threads}", f"-c{args.connections}", f"-d{duration}s", "--latency",
+               "-s", str(HERE / script), f"{base(args)}{path}"]
+    result = subprocess.run(command, env={**os.environ, **env}, capture_output=True, text=True,
+                            timeout=duration + 60, check=False)
+    match = re.search(r"^BENCH (\{.*\})$", result.stdout, re.MULTILINE)
+    if not match:
+        raise SystemExit(f"wrk failed:\n{result.stdout}\n{result.stderr}")
+    return json.loads(match.group(1))
+
+
+def measure_get(args, name: str, paths: list[str], cookie: str = "") -> dict:
+    env = {"BENCH_PATHS": ",".join(paths), "BENCH_COOKIE": cookie,
+           "BENCH_ENCODING": "" if args.no_gzip else "gzip"}
+    wrk(args, script="get.lua", env=env, duration=args.warmup, threads=2)
+    result = wrk(args, script="get.lua", env=env, duration=args.duration, threads=2)
+    log(f"{name:28} {result['rps']:8.1f} req/s  p50 {result['p50_ms']:7.2f} ms  p99 {result['p99_ms']:7.2f} ms"
+        + (f"  ({result['non_200']} non-200!)" if result["non_200"] else ""))
+    return result
+
+
+def release_all(args, identities: list[tuple[str, str, int]]) -> None:
+    """A wrk run may stop between a claim and its release: start each run from "available"."""
+    for session, csrf, article in identities:
+        request = urllib.request.Request(
+            f"{base(args)}/articles/{article}/release/", data=b"", method="POST",
+            headers={"Cookie": f"sessionid={session}; csrftoken={csrf}", "X-CSRFToken": csrf})
+        opener = urllib.request.build_opener(_NoRedirect)
+        # 302 (released) or a refusal (it was not claimed): both fine
+        with contextlib.suppress(urllib.error.HTTPError):
+            opener.open(request, timeout=30).close()
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def measure_claims(args, identities: list[tuple[str, str, int]]) -> dict:
+    env = {"BENCH_IDENTITIES": ";".join(f"{s}|{c}|{a}" for s, c, a in identities)}
+    n = len(identities)
+    release_all(args, identities)
+    wrk(args, script="claim_release.lua", env=env, duration=args.warmup, threads=n)
+    release_all(args, identities)
+    result = wrk(args, script="claim_release.lua", env=env, duration=args.duration, threads=n)
+    release_all(args, identities)
+    log(f"{'claim + release':28} {result['cycles_per_s']:8.1f} cycles/s  p50 {result['p50_ms']:7.2f} ms  "
+        f"p99 {result['p99_ms']:7.2f} ms" + (f"  ({result['non_200']} failed steps!)" if result["non_200"] else ""))
+    return result
+
+
+def run_size(args, size: int, static_root: Path) -> dict:
+    database = ensure_database(args, size)
+    subjects = pick(args, database["database"])
+    process = start_server(args, database["database"], static_root)
+    try:
+        session, _csrf = sign_in(args, subjects["reviewer"])
+        cookie = f"sessionid={session}"
+        pages = [
+            ("published list", ["/"], ""),
+            ("article page", [f"/articles/{pk}/" for pk in subjects["articles"]], ""),
+            ("contributor page", [f"/people/{urllib.parse.quote(subjects['contributor'])}/"], ""),
+            ("leaderboard", ["/leaderboard/"], ""),
+            ("Atom feed", ["/feed/"], ""),
+            ("available, filtered *", ["/available/?category=tech&difficulty=2",
+                                       "/available/?sort=short&length=medium",
+                                       "/available/?category=talk&age=year&sort=date"], cookie),
+            ("my work *", ["/my-work/"], cookie),
+            ("review queue *", ["/review/"], cookie),
+        ]
+        log(f"--- {size:,} articles ({database['database']}); * = signed in as {subjects['reviewer']}")
+        results = {"bare view (first)": measure_get(args, "bare view", ["/bench/bare/"])}
+        for name, paths, page_cookie in pages:
+            results[name] = measure_get(args, name, paths, page_cookie)
+        identities = []
+        for username, article in zip(subjects["claimers"], subjects["available"], strict=False):
+            session_id, csrf = sign_in(args, username)
+            identities.append((session_id, csrf, article))
+        results["claim + release"] = measure_claims(args, identities)
+        results["bare view (last)"] = measure_get(args, "bare view", ["/bench/bare/"])
+    finally:
+        stop_server(process)
+    return {"size": size, **database, "subjects": {k: v for k, v in subjects.items() if k != "articles"},
+            "results": results}
+
+
+# --- Report ---------------------------------------------------------------------------------
+
+
+def report(runs: list[dict]) -> list[str]:
+    lines = []
+    ok_all = True
+    for run in runs:
+        results = run["results"]
+        bare = (results["bare view (first)"]["rps"] + results["bare view (last)"]["rps"]) / 2
+        lines.append(f"\n{run['size']:,} articles — bare view {bare:.0f} req/s (mean of first and last)")
+        lines.append(f"{'page':28} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'× bare':>7}  targets")
+        for name, r in results.items():
+            if name.startswith("bare"):
+                continue
+            if name == "claim + release":
+                ok = r["cycles_per_s"] >= TARGET_CYCLES and not r["non_200"]
+                lines.append(f"{name:28} {r['cycles_per_s']:8.1f} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f} "
+                             f"{'':>7}  {'ok' if ok else 'MISSED'} (cycles/s ≥ {TARGET_CYCLES})")
+            else:
+                ratio = r["rps"] / bare if bare else 0.0
+                ok = (r["rps"] >= TARGET_RPS and r["p99_ms"] < TARGET_P99_MS and ratio >= TARGET_RATIO
+                      and not r["non_200"])
+                lines.append(f"{name:28} {r['rps']:8.1f} {r['p50_ms']:8.2f} {r['p99_ms']:8.2f} {ratio:7.3f}  "
+                             f"{'ok' if ok else 'MISSED'}")
+            ok_all &= ok
+    if len(runs) == 2:
+        small, large = sorted(runs, key=lambda run: run["size"])
+        lines.append(f"\np99 growth from {small['size']:,} to {large['size']:,} articles (target ≤ {TARGET_GROWTH:.0%})")
+        for name, r in large["results"].items():
+            if name.startswith("bare"):
+                continue
+            before = small["results"][name]["p99_ms"]
+            growth = (r["p99_ms"] - before) / before if before else 0.0
+            ok = growth <= TARGET_GROWTH
+            ok_all &= ok
+            lines.append(f"{name:28} {before:8.2f} → {r['p99_ms']:8.2f} ms  {growth:+7.1%}  {'ok' if ok else 'MISSED'}")
+    lines.append("\nall targets met" if ok_all else "\nsome targets MISSED")
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="10000,100000", help="Article counts, comma-separated.")
+    parser.add_argument("--reseed", action="store_true", help="Drop and re-seed the bench databases.")
+    parser.add_argument("--duration", type=int, default=15, help="Seconds of measurement per page.")
+    parser.add_argument("--warmup", type=int, default=3, help="Seconds of warm-up per page.")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=0, help="GUNICORN_WORKERS (default: the config's).")
+    parser.add_argument("--threads", type=int, default=0, help="GUNICORN_THREADS (default: the config's).")
+    parser.add_argument("--port", type=int, default=8790)
+    parser.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES", "postgres://root@127.0.0.1:5432"))
+    parser.add_argument("--redis", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+    parser.add_argument("--no-gzip", action="store_true", help="Do not send Accept-Encoding: gzip.")
+    parser.add_argument("--access-log", action="store_true", help="Keep gunicorn's access log on.")
+    parser.add_argument("--json", default="", help="Also write the results to this file.")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed (Debian package wrk)")
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    started = dt.datetime.now().astimezone()
+    load_before = os.getloadavg()
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                            text=True, check=False).stdout.strip()
+    log(f"bench/http on {os.cpu_count()} cores, load {load_before[0]:.2f} {load_before[1]:.2f} "
+        f"{load_before[2]:.2f}, commit {commit}")
+    static_root = Path(tempfile.mkdtemp(prefix="bench-static-"))
+    try:
+        collect_static(static_root)
+        runs = [run_size(args, size, static_root) for size in sizes]
+    finally:
+        shutil.rmtree(static_root, ignore_errors=True)
+    load_after = os.getloadavg()
+    lines = report(runs)
+    header = (f"{started:%Y-%m-%d %H:%M %Z}, commit {commit}, {os.cpu_count()} cores, "
+              f"{args.connections} connections, gzip {'off' if args.no_gzip else 'on'}, "
+              f"load average before {load_before[0]:.2f} / after {load_after[0]:.2f}")
+    print("\n" + header + "\n".join(lines))
+    if args.json:
+        Path(args.json).write_text(json.dumps({"when": started.isoformat(), "commit": commit, "load_before": load_before,
+                                               "load_after": load_after, "args": vars(args), "runs": runs}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
