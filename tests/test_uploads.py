@@ -45,6 +45,7 @@ def image_bytes(fmt: str, size=(40, 30), color=(200, 30, 30), **options) -> byte
 def upload(client, data: bytes, *, name="picture.png", content_type="image/png", **extra):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    extra.setdefault("HTTP_ACCEPT_LANGUAGE", "en")  # the messages asserted below are the English ones
     return client.post(UPLOAD_URL, {"image": SimpleUploadedFile(name, data, content_type=content_type)},
                        HTTP_X_REQUESTED_WITH="XMLHttpRequest", **extra)
 
@@ -257,7 +258,7 @@ def test_files_over_5_mb_are_refused(client_signed_in, media_root, settings):
 def test_an_oversized_request_is_refused_before_its_body_is_read(client_signed_in):
     response = client_signed_in.generic(
         "POST", UPLOAD_URL, b"x" * 16, content_type="multipart/form-data; boundary=zz",
-        HTTP_X_REQUESTED_WITH="XMLHttpRequest", CONTENT_LENGTH=str(50 * 1024 * 1024),
+        HTTP_X_REQUESTED_WITH="XMLHttpRequest", CONTENT_LENGTH=str(50 * 1024 * 1024), HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 413
     assert "5 MB" in " ".join(response.json()["image"])
