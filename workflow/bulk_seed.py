@@ -263,6 +263,9 @@ class SeedOptions:
     password: str | None = None
     vacuum: bool = False
     now: dt.datetime | None = None
+    # Add to a database seeded before (tests grow 10 articles to 10,000 and compare pages);
+    # ids, names and URLs continue after what is there.
+    append: bool = False
 
 
 @dataclass
@@ -401,9 +404,10 @@ class BulkSeeder:
     # -- entry point
 
     def run(self) -> SeedReport:
-        if Article.objects.exists():
+        if Article.objects.exists() and not self.o.append:
             raise SeedError("seed_bulk fills an empty database, and this one already has articles. "
                             "Create a new database (or drop this one) and run migrate first.")
+        self.article_base = Article.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         with transaction.atomic():
             triggers = self._triggers_off()
             people = self._users()
@@ -482,7 +486,7 @@ class BulkSeeder:
                 roles += [Role.REVIEWER]
             elif share < 0.10:
                 roles += [Role.COLLECTOR]
-            handle = f"{rng.choice(HANDLE_PARTS)}{rng.choice(HANDLE_PARTS)}{i + 1}"
+            handle = f"{rng.choice(HANDLE_PARTS)}{rng.choice(HANDLE_PARTS)}{start + i}"
             people.append(Person(pk=start + i, username=handle, roles=tuple(roles)))
         joined = self.now - dt.timedelta(days=3650)
 
@@ -565,7 +569,7 @@ class BulkSeeder:
         reviews_held: dict[int, int] = {}  # unfinished reviews per reviewer
         for index, (created, state) in enumerate(drafts, start=1):
             times: dict[str, dt.datetime] = {"fetched": created + dt.timedelta(minutes=rng.randint(1, 30))}
-            plan = Plan(pk=index, state=state, category=_pick(rng, categories, category_w),
+            plan = Plan(pk=self.article_base + index, state=state, category=_pick(rng, categories, category_w),
                         difficulty=_pick(rng, difficulties, difficulty_w), created=created,
                         times=times, collector=self._person("collector", rng))
             if state not in (S.NEW, S.FETCH_FAILED):
@@ -637,7 +641,7 @@ class BulkSeeder:
 
     def _popular_url(self, j: int) -> str:
         site = LINK_SITES[j % len(LINK_SITES)]
-        return f"https://{site}/{EN_NOUNS[j % len(EN_NOUNS)].replace(' ', '-')}/{j}"
+        return f"https://{site}/{EN_NOUNS[j % len(EN_NOUNS)].replace(' ', '-')}/{self.link_base + j}"
 
     def _own_url(self, article_pk: int, k: int) -> str:
         site = SITES[article_pk % len(SITES)]
@@ -858,18 +862,18 @@ class BulkSeeder:
                     when_sql, round_sql, only = f"a.{when}", "a.review_round", ""
                 cursor.execute(
                     "WITH h AS MATERIALIZED (SELECT id, encode(sha256(convert_to(translation_markdown, 'UTF8')), 'hex') AS digest "
-                    f"FROM articles_article a WHERE state = ANY(%s) {only}) "
+                    f"FROM articles_article a WHERE id > %s AND state = ANY(%s) {only}) "
                     f"INSERT INTO workflow_revision (article_id, kind, round, title, text, content_hash, author_id, created_at{extra_cols}) "
                     f"SELECT a.id, %s, {round_sql}, a.title, a.translation_markdown, h.digest, a.{author}, {when_sql}{extra_vals} "
                     "FROM articles_article a JOIN h ON h.id = a.id ORDER BY a.id",
-                    [states, kind, *params],
+                    [self.article_base, states, kind, *params],
                 )
                 self.report.rows["workflow_revision"] = self.report.rows.get("workflow_revision", 0) + cursor.rowcount
         self.report.seconds["workflow_revision"] = time.perf_counter() - started
 
     def _revisions_python(self) -> None:
         rows = []
-        for a in Article.objects.filter(review_round__gte=1).values(
+        for a in Article.objects.filter(review_round__gte=1, pk__gt=self.article_base).values(
                 "id", "title", "translation_markdown", "state", "translator_id", "reviewer_id",
                 "publisher_id", "claimed_at", "submitted_at", "approved_at", "published_at", "review_round"):
             digest = hashlib.sha256(a["translation_markdown"].encode()).hexdigest()
@@ -930,7 +934,7 @@ class BulkSeeder:
 
         def entry_rows() -> Iterator[dict]:
             for i in range(1, entries + 1):
-                url = f"https://{SITES[i % len(SITES)]}/candidate/{self.o.seed}-{i}/"
+                url = f"https://{SITES[i % len(SITES)]}/candidate/{self.article_base + i}/"
                 published = self.now - dt.timedelta(hours=rng.uniform(1, 24 * 120))
                 yield {"feed_id": feed_ids[i % len(feed_ids)], "url": url, "url_normalized": url.rstrip("/"),
                        "url_hash": hashlib.sha256(url.rstrip("/").encode()).hexdigest(),
