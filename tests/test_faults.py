@@ -90,6 +90,47 @@ def test_the_cache_degrades_when_redis_is_down(tmp_path, monkeypatch):
         server.stop()
 
 
+def test_writes_and_deletes_missed_in_an_outage_are_undone_when_redis_is_back(tmp_path, monkeypatch):
+    monkeypatch.setattr(resilient, "RETRY_AFTER_SECONDS", 0.3)
+    server = PersistentRedisServer(tmp_path).start()  # comes back with the data it had
+    try:
+        cache = resilient.ResilientRedisCache(server.url, {"OPTIONS": {"socket_connect_timeout": 0.5}})
+        cache.set_many({"deleted": "old", "rewritten": "old", "untouched": "kept"})
+        server.stop()
+        cache.delete("deleted")
+        cache.set("rewritten", "new")  # reached nobody
+        server.start()
+        time.sleep(0.35)
+        assert cache.get("deleted") is None
+        assert cache.get("rewritten") is None  # a miss, never the stale "old"
+        assert cache.get("untouched") == "kept"
+    finally:
+        server.stop()
+
+
+@pytest.mark.django_db
+def test_signing_out_while_redis_is_down_holds_once_it_is_back(tmp_path, monkeypatch, settings):
+    monkeypatch.setattr(resilient, "RETRY_AFTER_SECONDS", 0.3)
+    server = PersistentRedisServer(tmp_path).start()
+    try:
+        settings.CACHES = cache_settings(server.url)
+        settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+        client = Client()
+        client.force_login(make_user("alice", "translator"))
+        assert client.get(reverse("workflow:my_work")).status_code == 200
+        stolen = client.cookies["sessionid"].value
+        server.stop()
+        assert client.post(reverse("logout")).status_code == 302  # signed out while Redis is down
+        server.start()
+        time.sleep(0.35)
+        replay = Client()
+        replay.cookies["sessionid"] = stolen
+        response = replay.get(reverse("workflow:my_work"))
+        assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    finally:
+        server.stop()
+
+
 # --- Redis down while people use the site ------------------------------------------------------------
 
 

@@ -7,6 +7,12 @@ fragments), so here an outage means: reads miss, writes are dropped, deletes are
 (entries carry timeouts, and keys of changing content carry a version). After a failure the
 cache is bypassed for ``RETRY_AFTER_SECONDS`` so a dead or hanging Redis costs a request at
 most one connect timeout, not one per cache call.
+
+A write or delete that could not reach Redis leaves whatever Redis held before the outage
+(Redis may well come back with its data): a session deleted at sign-out would sign the
+person in again, a rewritten entry would come back stale. So the keys of failed writes and
+deletes are remembered (up to ``MAX_PENDING_INVALIDATIONS`` per process) and deleted first
+thing when Redis answers again, before anything is read from it.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
 from typing import Any
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
@@ -23,6 +30,7 @@ from redis.exceptions import RedisError
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 5.0
+MAX_PENDING_INVALIDATIONS = 100_000
 OUTAGE = (RedisError, OSError)
 
 
@@ -31,6 +39,7 @@ class ResilientRedisCache(RedisCache):
         super().__init__(server, params)
         self._down_until = 0.0
         self._lock = threading.Lock()
+        self._pending: OrderedDict[str, None] = OrderedDict()  # final keys to delete once back
 
     # --- outage bookkeeping -------------------------------------------------------------
 
@@ -45,14 +54,39 @@ class ResilientRedisCache(RedisCache):
             logger.warning("cache unavailable (%s: %s); serving without it for %.0fs",
                            operation, error, RETRY_AFTER_SECONDS)
 
-    def _try(self, operation: str, call, fallback):
-        if not self.is_available():
-            return fallback
-        try:
-            return call()
-        except OUTAGE as error:
-            self._failed(operation, error)
-            return fallback
+    def _remember(self, keys, version=None) -> None:
+        with self._lock:
+            for key in keys:
+                self._pending[self.make_and_validate_key(key, version=version)] = None
+            dropped = 0
+            while len(self._pending) > MAX_PENDING_INVALIDATIONS:
+                self._pending.popitem(last=False)
+                dropped += 1
+        if dropped:
+            logger.error("cache: %d pending invalidations dropped; those entries may be stale", dropped)
+
+    def _replay_invalidations(self) -> None:
+        """Delete what failed writes and deletes left behind, before Redis is read again."""
+        with self._lock:
+            keys = list(self._pending)
+        if keys:
+            self._cache.delete_many(keys)
+            with self._lock:
+                for key in keys:
+                    self._pending.pop(key, None)
+            logger.warning("cache back: %d entries written or deleted during the outage invalidated", len(keys))
+
+    def _try(self, operation: str, call, fallback, *, writes=(), version=None):
+        if self.is_available():
+            try:
+                if self._pending:
+                    self._replay_invalidations()
+                return call()
+            except OUTAGE as error:
+                self._failed(operation, error)
+        if writes:
+            self._remember(writes, version)
+        return fallback
 
     # --- the cache API --------------------------------------------------------------------
 
@@ -66,27 +100,33 @@ class ResilientRedisCache(RedisCache):
         return self._try("has_key", lambda: super(ResilientRedisCache, self).has_key(key, version), False)
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        return self._try("add", lambda: super(ResilientRedisCache, self).add(key, value, timeout, version), False)
+        return self._try("add", lambda: super(ResilientRedisCache, self).add(key, value, timeout, version), False,
+                         writes=[key], version=version)
 
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        self._try("set", lambda: super(ResilientRedisCache, self).set(key, value, timeout, version), None)
+        self._try("set", lambda: super(ResilientRedisCache, self).set(key, value, timeout, version), None,
+                  writes=[key], version=version)
 
     def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
         return self._try("set_many", lambda: super(ResilientRedisCache, self).set_many(data, timeout, version),
-                         list(data))
+                         list(data), writes=list(data), version=version)
 
     def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
-        return self._try("touch", lambda: super(ResilientRedisCache, self).touch(key, timeout, version), False)
+        return self._try("touch", lambda: super(ResilientRedisCache, self).touch(key, timeout, version), False,
+                         writes=[key], version=version)
 
     def delete(self, key, version=None):
-        return self._try("delete", lambda: super(ResilientRedisCache, self).delete(key, version), False)
+        return self._try("delete", lambda: super(ResilientRedisCache, self).delete(key, version), False,
+                         writes=[key], version=version)
 
     def delete_many(self, keys, version=None):
-        self._try("delete_many", lambda: super(ResilientRedisCache, self).delete_many(keys, version), None)
+        self._try("delete_many", lambda: super(ResilientRedisCache, self).delete_many(keys, version), None,
+                  writes=list(keys), version=version)
 
     def incr(self, key, delta=1, version=None):
         missing = object()
-        value = self._try("incr", lambda: super(ResilientRedisCache, self).incr(key, delta, version), missing)
+        value = self._try("incr", lambda: super(ResilientRedisCache, self).incr(key, delta, version), missing,
+                          writes=[key], version=version)
         if value is missing:  # what incr says about a key it cannot find
             raise ValueError(f"Key '{key}' not found (the cache is unavailable)")
         return value
