@@ -311,6 +311,8 @@ CLAIM_DAYS = env_int("CLAIM_DAYS", 30)
 CLAIM_REMINDER_DAYS = [7, 2]
 NEWS_STALE_DAYS = env_int("NEWS_STALE_DAYS", 14)
 PAGE_SIZE = env_int("PAGE_SIZE", 50)
+# Quality-check errors block submission (the checks' severities are set in the admin).
+QUALITY_CHECKS_BLOCK_SUBMISSION = env_bool("QUALITY_CHECKS_BLOCK_SUBMISSION", True)
 # bench/http only: adds /bench/bare/ (a constant through the full middleware). Never in production.
 BENCH_VIEWS = env_bool("TRANSLATE_HUB_BENCH_VIEWS", False)
 

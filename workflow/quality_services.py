@@ -219,7 +219,7 @@ def submission_blockers(article: Article) -> list[str]:
 
     Reads the stored texts (the submission hands in what is saved, not what a form holds).
     """
-    if not getattr(settings, "QUALITY_CHECKS_BLOCK_SUBMISSION", True):
+    if not settings.QUALITY_CHECKS_BLOCK_SUBMISSION:
         return []
     source, text = Article.objects.filter(pk=article.pk).values_list(
         "source_markdown", "translation_markdown").get()

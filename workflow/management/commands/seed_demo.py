@@ -102,6 +102,7 @@ ARTICLES = [
         "translation": _para(
             "每隔几年，就会有一个新的笔记应用承诺帮我整理生活。每隔几年，我又回到了纯文本文件。",
             "纯文本比写它的程序活得更久。我可以用 `grep` 搜索它，用 `git` 管理版本，在过去四十年里造出的任何一台电脑上阅读它。",
+            "代价是结构要自己搭建：每个项目一个文件，每条记录开头写上日期，并养成在忘记之前就把事情写下来的习惯。",
         ),
         "category": Category.TALK, "difficulty": Difficulty.EASY, "target": ArticleState.APPROVED,
         "days_ago": 5,
@@ -119,6 +120,8 @@ ARTICLES = [
         "translation": _para(
             "几十年来，cron 一直在 Unix 系统上调度任务，而且至今仍然好用。但在运行 systemd 的机器上，定时器能提供一些 cron 做不到的事。",
             "定时器由一对单元组成：`.service` 说明要运行什么，`.timer` 说明何时运行。日志写入 journal，所以 `journalctl -u backup.service` 能显示每一次运行。",
+            "设置 `Persistent=true` 后，机器关机期间错过的任务会在它再次启动后立即运行。",
+            "```ini\n[Timer]\nOnCalendar=daily\nPersistent=true\n```",
         ),
         "category": Category.TECH, "difficulty": Difficulty.MEDIUM, "target": ArticleState.IN_REVIEW,
         "days_ago": 4,
@@ -135,6 +138,7 @@ ARTICLES = [
         "translation": _para(
             "shell 历史记录了你以前是怎样解决问题的。几个设置就能让它有用得多。",
             "把 `HISTSIZE` 和 `HISTFILESIZE` 设成很大的数，加上 `HISTCONTROL=ignoredups`，再用 `Ctrl-R` 向后搜索。",
+            "打开 `shopt -s histappend` 后，多个终端关闭时就不会再互相覆盖历史记录了。",
         ),
         "category": Category.TECH, "difficulty": Difficulty.EASY, "target": ArticleState.SUBMITTED,
         "days_ago": 2,
