@@ -377,3 +377,79 @@ def test_queries_do_not_grow_with_the_database():
     assert Article.objects.count() == 10_000
     after = {(url, getattr(user, "pk", None)): counts(signed_in(user), url) for url, user in pages}
     assert after == before
+
+
+# --- Markdown is rendered once per content version, never on a list page ------------------
+
+
+@pytest.fixture
+def renders(monkeypatch):
+    """Counts calls of the renderer and of the sanitizer behind every page's markdown."""
+    from articles import rendering
+
+    calls = {"render": 0, "sanitize": 0}
+    real_render, real_sanitize = rendering.render_markdown, rendering.sanitize_html
+
+    def render(text):
+        calls["render"] += 1
+        return real_render(text)
+
+    def sanitize(html):
+        calls["sanitize"] += 1
+        return real_sanitize(html)
+
+    monkeypatch.setattr(rendering, "render_markdown", render)
+    monkeypatch.setattr(rendering, "sanitize_html", sanitize)
+    rendering._local_cache.clear()
+    yield calls
+    rendering._local_cache.clear()
+
+
+def test_list_pages_never_render_markdown(people, renders):
+    for i in range(5):
+        article(translator=people["translator"], reviewer=people["reviewer"],
+                translation_markdown=f"# 标题 {i}\n\n正文，[链接](https://example.org/{i})。\n")
+        article(S.AVAILABLE, collector=people["collector"], source_markdown=f"Body {i} *text*.\n")
+        article(S.SUBMITTED, translator=people["translator"], translation_markdown=f"译文 {i}\n")
+    anonymous, reviewer = signed_in(None), signed_in(people["reviewer"])
+    for client, url in [(anonymous, "/"), (anonymous, "/?category=tech"), (anonymous, "/leaderboard/"),
+                        (anonymous, f"/people/{people['translator'].username}/"),
+                        (reviewer, "/available/"), (reviewer, "/review/"), (reviewer, "/my-work/")]:
+        fragments.clear_local()
+        cache.clear()
+        assert client.get(url).status_code == 200
+    assert renders == {"render": 0, "sanitize": 0}
+
+
+def test_an_article_page_renders_each_content_version_once(people, renders):
+    target = article(translator=people["translator"], reviewer=people["reviewer"],
+                     translation_markdown="# 标题\n\n第一版。\n")
+    url = f"/articles/{target.pk}/"
+    for client in (signed_in(None), signed_in(people["reviewer"]), signed_in(None)):
+        assert client.get(url).status_code == 200
+    assert renders == {"render": 1, "sanitize": 1}
+    from articles import rendering
+
+    rendering._local_cache.clear()  # another worker process: the shared cache has it
+    assert signed_in(None).get(url).status_code == 200
+    assert renders == {"render": 1, "sanitize": 1}
+    Article.objects.filter(pk=target.pk).update(translation_markdown="# 标题\n\n第二版。\n")
+    for _ in range(3):
+        body = signed_in(None).get(url).content.decode()
+    assert "第二版" in body
+    assert renders == {"render": 2, "sanitize": 2}
+
+
+def test_the_feed_renders_each_body_once(people, renders):
+    for i in range(30):
+        article(translator=people["translator"], translation_markdown=f"# 标题 {i}\n\n正文 {i}。\n")
+    for _ in range(3):
+        assert signed_in(None).get("/feed/").status_code == 200
+    assert renders == {"render": 30, "sanitize": 30}
+    fragments.clear_local()
+    cache.clear()  # the cached feed is gone, the bodies are still rendered once each …
+    from articles import rendering
+
+    assert rendering._local_cache.get(rendering.content_key("# 标题 0\n\n正文 0。\n")) is not None
+    assert signed_in(None).get("/feed/").status_code == 200
+    assert renders == {"render": 30, "sanitize": 30}
