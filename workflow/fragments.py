@@ -68,7 +68,8 @@ def clear_local() -> None:
 
 
 def key(name: str, *parts: object, version: int | None = None) -> str:
-    """A cache key for fragment ``name`` showing published data, in the active language."""
+    """A cache key for fragment ``name`` showing published data, in the active language
+    (``version=0`` for a fragment that ``parts`` determine on their own)."""
     version = aggregates.published_version() if version is None else version
     digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:24]
     return f"frag:{name}:{version}:{get_language()}:{digest}"

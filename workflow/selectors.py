@@ -337,6 +337,25 @@ def timeline(article: Article) -> list[Event]:
     return list(Event.objects.filter(article=article).select_related("actor").order_by("created_at", "id"))
 
 
+_ACTION_LABELS = dict(EventAction.choices)
+
+
+def timeline_rows(article: Article) -> list[Row]:
+    """The timeline as rows (the article page shows it on every view; see ``Row``)."""
+    rows = []
+    for values in (Event.objects.filter(article=article).order_by("created_at", "id")
+                   .values("id", "action", "from_state", "to_state", "note", "created_at",
+                           "actor_id", "actor__username")):
+        row = Row(values)
+        row["pk"] = row["id"]
+        row["actor"] = row.pop("actor__username")
+        row["get_action_display"] = _ACTION_LABELS.get(row["action"], row["action"])
+        row["get_from_state_display"] = _STATE_LABELS.get(row["from_state"], row["from_state"])
+        row["get_to_state_display"] = _STATE_LABELS.get(row["to_state"], row["to_state"])
+        rows.append(row)
+    return rows
+
+
 def reviewers_of(article: Article) -> list:
     people = [article.reviewer] if article.reviewer_id else []
     people += [u for u in article.extra_reviewers.all() if u.pk != article.reviewer_id]

@@ -1,4 +1,6 @@
-"""``{% fragment "name" vary1 vary2 … %}…{% endfragment %}``: HTML shown to everyone, cached.
+"""Cached template blocks.
+
+``{% fragment "name" vary1 vary2 … %}…{% endfragment %}``: HTML shown to everyone, cached.
 
 The key is the name, the values given and ``workflow.aggregates.published_version()`` (and
 the language), so the fragment changes the moment a published article does; see
@@ -6,6 +8,10 @@ workflow/fragments.py. Put only what is the same for every visitor inside: no fo
 CSRF token (the tag blanks the token while rendering, so one cannot leak), nothing that
 depends on the signed-in user. Lazy values (a ``SimpleLazyObject`` page) are evaluated only
 on a miss, so a hit costs no list query.
+
+``{% memo "name" vary1 vary2 … %}…{% endmemo %}``: the same without the published version,
+for a block that the given values determine completely (an article's header, keyed by its
+``updated_at``, which every transition moves). Same rules: nothing per user inside.
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ register = template.Library()
 
 
 class FragmentNode(template.Node):
+    versioned = True
+
     def __init__(self, name: str, vary: list, nodelist: template.NodeList) -> None:
         self.name = name
         self.vary = vary
@@ -25,10 +33,13 @@ class FragmentNode(template.Node):
 
     def render(self, context) -> str:
         memo = context.render_context
-        if "published_version" not in memo:
-            memo["published_version"] = aggregates.published_version()
-        key = fragments.key(self.name, *[v.resolve(context) for v in self.vary],
-                            version=memo["published_version"])
+        if not self.versioned:
+            version = 0
+        else:
+            if "published_version" not in memo:
+                memo["published_version"] = aggregates.published_version()
+            version = memo["published_version"]
+        key = fragments.key(self.name, *[v.resolve(context) for v in self.vary], version=version)
 
         def render() -> str:
             with context.push(csrf_token="NOTPROVIDED"):  # noqa: S106 - {% csrf_token %} renders nothing
@@ -37,12 +48,25 @@ class FragmentNode(template.Node):
         return fragments.cached_html(key, render)
 
 
-@register.tag("fragment")
-def do_fragment(parser, token) -> FragmentNode:
+class MemoNode(FragmentNode):
+    versioned = False
+
+
+def _parse(parser, token, node_class: type[FragmentNode]) -> FragmentNode:
     bits = token.split_contents()
     if len(bits) < 2:
-        raise template.TemplateSyntaxError("{% fragment %} needs a name")
+        raise template.TemplateSyntaxError(f"{{% {bits[0]} %}} needs a name")
     name = bits[1].strip("\"'")
-    nodelist = parser.parse(("endfragment",))
+    nodelist = parser.parse((f"end{bits[0]}",))
     parser.delete_first_token()
-    return FragmentNode(name, [parser.compile_filter(b) for b in bits[2:]], nodelist)
+    return node_class(name, [parser.compile_filter(b) for b in bits[2:]], nodelist)
+
+
+@register.tag("fragment")
+def do_fragment(parser, token) -> FragmentNode:
+    return _parse(parser, token, FragmentNode)
+
+
+@register.tag("memo")
+def do_memo(parser, token) -> FragmentNode:
+    return _parse(parser, token, MemoNode)

@@ -115,7 +115,8 @@ def timeline(context, events) -> str:
     from ..fragments import memo_render
 
     inputs = [(e.pk, e.action, e.from_state, e.to_state, e.note, e.created_at,
-               e.actor.get_username() if e.actor_id else None) for e in events]
+               e.actor if isinstance(e.actor, str) or e.actor is None else e.actor.get_username())
+              for e in events]
     return memo_render("workflow/partials/timeline.html", {"events": events}, inputs=inputs)
 
 

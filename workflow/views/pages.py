@@ -80,8 +80,10 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
     allowed = actions_for(request.user, article)
     return render(request, "workflow/article_detail.html", {
         "article": article,
-        "reviewers": selectors.reviewers_of(article),
-        "events": selectors.timeline(article),
+        # Read only when the cached header or timeline is missing ({% memo %} in the template):
+        # every change to them moves article.updated_at or source_changed_at, their keys.
+        "reviewers": SimpleLazyObject(lambda: selectors.reviewers_of(article)),
+        "events": SimpleLazyObject(lambda: selectors.timeline_rows(article)),
         "allowed": allowed,
         "publish_form": PublishForm(),
         "withdraw_form": WithdrawForm(),
