@@ -39,6 +39,14 @@ def get_article(pk: int, *, bodies: bool = True) -> Article:
     return get_object_or_404(qs, pk=pk)
 
 
+def get_article_id(pk: int) -> Article:
+    """The article with its id, state and people's ids only: for actions whose service
+    reads (and locks) the row itself. A 404 for an unknown id, like get_article."""
+    return get_object_or_404(
+        Article.objects.only("id", "state", "translator_id", "reviewer_id", "collector_id"), pk=pk
+    )
+
+
 def safe_next(request: HttpRequest, default: str) -> str:
     candidate = request.POST.get("next") or request.GET.get("next") or ""
     if candidate and url_has_allowed_host_and_scheme(
