@@ -453,3 +453,33 @@ def test_the_feed_renders_each_body_once(people, renders):
     assert rendering._local_cache.get(rendering.content_key("# 标题 0\n\n正文 0。\n")) is not None
     assert signed_in(None).get("/feed/").status_code == 200
     assert renders == {"render": 30, "sanitize": 30}
+
+
+# --- The signed-in user in one query --------------------------------------------------------
+
+
+def test_the_user_comes_with_their_roles_and_unread_count(people):
+    """workflow.auth_backend reads roles and the bell's count with the user: the same answers
+    as the plain queries, fresh on every request (a role granted or a notification read shows
+    on the next page), and an inactive user is still signed out."""
+    from django.contrib.auth.models import Group
+
+    from workflow import notifications, permissions
+    from workflow.auth_backend import WorkflowModelBackend
+
+    user = people["translator"]
+    Notification.objects.create(user=user, kind="published", message="好", url="/")
+    loaded = WorkflowModelBackend().get_user(user.pk)
+    assert permissions.role_names(loaded) == frozenset(user.groups.values_list("name", flat=True))
+    assert loaded.unread_notifications_count == notifications.unread_count(user) == 1
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    assert 'href="/review/"' not in client.get("/").content.decode()
+    user.groups.add(Group.objects.get_or_create(name="reviewer")[0])
+    notifications.mark_read(user=user)
+    page = client.get("/").content.decode()
+    assert 'href="/review/"' in page and "Notifications, 0 unread" in page.replace("\u00a0", " ")
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    assert WorkflowModelBackend().get_user(user.pk) is None
+    assert client.get("/my-work/").status_code == 302

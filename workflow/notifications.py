@@ -211,7 +211,9 @@ def notification_context(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"unread_notifications": unread_count(user)}
+    # Read with the user in the same query (workflow.auth_backend) when it could be.
+    cached = getattr(user, "unread_notifications_count", None)
+    return {"unread_notifications": unread_count(user) if cached is None else cached}
 
 
 # --- reminders and digests ------------------------------------------------------------------

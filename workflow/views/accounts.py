@@ -34,7 +34,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             group, _created = Group.objects.get_or_create(name=Role.TRANSLATOR)
             user.groups.add(group)
             Profile.objects.get_or_create(user=user)
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="workflow.auth_backend.WorkflowModelBackend")
         messages.success(request, _("Welcome! Pick an article to translate."))
         return HttpResponseRedirect(reverse("workflow:available"))
     return render(request, "registration/signup.html", {"form": form})
