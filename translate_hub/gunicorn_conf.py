@@ -5,19 +5,22 @@ two workers per core keep both cores busy while one of them waits. Every value c
 overridden by the environment (GUNICORN_WORKERS, GUNICORN_THREADS, PORT …).
 """
 
+import gc
 import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
-threads = int(os.environ.get("GUNICORN_THREADS", 4))
+threads = int(os.environ.get("GUNICORN_THREADS", 2))
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 5))
 # A gthread worker accepts connections while it has room for them (default 1,000), so with
 # keep-alive one worker can take every client and serve them all on one core while the other
-# workers idle: bench/http saw one process at 100 % and three at 0 %. Room for as many
-# connections as it has threads spreads the clients over the workers.
-worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", threads))
+# workers idle: bench/http saw one process at 100 % and three at 0 %. Room for twice as
+# many connections as it has threads spreads the clients over the workers (4 workers take
+# 16 keep-alive clients; more wait in the listen queue until one goes idle, which gunicorn
+# closes after ``keepalive`` seconds — behind a proxy each request is a new connection).
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", threads * 2))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = 30
 # Recycling a worker costs a fresh process (imports are preloaded, connections and caches
@@ -31,3 +34,17 @@ accesslog = None if _accesslog in ("", "off") else _accesslog
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 preload_app = os.environ.get("GUNICORN_PRELOAD", "1") == "1"
+
+# The app is imported once in the master (preload_app) and forked: frozen, its objects are
+# left out of every garbage collection in the workers (and their memory stays shared). A
+# request allocates thousands of short-lived objects; collecting the youngest generation
+# every 700 allocations (the default) cost bench/http ~20 % of its requests per second.
+_gc_gen0 = int(os.environ.get("GUNICORN_GC_GEN0", 20000))
+
+
+def when_ready(server):
+    gc.freeze()
+
+
+def post_fork(server, worker):
+    gc.set_threshold(_gc_gen0, 10, 10)
