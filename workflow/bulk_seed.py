@@ -539,7 +539,12 @@ class BulkSeeder:
                 if busy is not None:
                     busy[pk] = busy.get(pk, 0) + 1
                 return pk
-        return next((m.pk for m in members if m.pk != not_pk), members[0].pk)
+        # Everyone is at the limit (a small seed): the least busy one takes it.
+        pk = min((m.pk for m in members if m.pk != not_pk), key=lambda p: (busy or {}).get(p, 0),
+                 default=members[0].pk)
+        if busy is not None:
+            busy[pk] = busy.get(pk, 0) + 1
+        return pk
 
     # -- plans: who did what, when
 
@@ -589,7 +594,9 @@ class BulkSeeder:
             elif state == S.PUBLISHED:
                 times["claimed"] = base + day * rng.uniform(0.1, 10)
                 plan.translator = self._person(Role.TRANSLATOR, rng)
-            reviewing = {"busy": reviews_held, "limit": 8} if state != S.PUBLISHED else {}
+            # Reviews in progress spread evenly (a reviewer's "I am reviewing" list stays short);
+            # finished ones follow the power law.
+            reviewing = {"busy": reviews_held} if state == S.IN_REVIEW else {}
             if state in (S.CLAIMED, S.SUBMITTED, S.IN_REVIEW, S.APPROVED, S.PUBLISHED) and rng.random() < 0.2:
                 # A first round sent back by a reviewer: submit, review, request changes.
                 plan.sent_back = True

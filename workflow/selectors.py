@@ -284,6 +284,10 @@ class MyWork:
     published: list = field(default_factory=list)
 
 
+# An editor who took over a backlog can hold hundreds of reviews: the page shows the oldest.
+MY_WORK_SHOWN = 50
+
+
 def my_work(user: AbstractUser) -> MyWork:
     """Five short lists, four queries whatever their lengths (the last event of each claim
     comes with it, as subqueries on the events index)."""
@@ -311,12 +315,12 @@ def my_work(user: AbstractUser) -> MyWork:
         Article.objects.in_state(ArticleState.SUBMITTED, ArticleState.IN_REVIEW, ArticleState.APPROVED)
         .filter(translator=user)
         .values(*listed, "submitted_at", "translator_id", "reviewer__username")
-        .order_by("submitted_at", "id")
+        .order_by("submitted_at", "id")[:MY_WORK_SHOWN]
     )]
     work.reviewing = [as_row(r) for r in (
         Article.objects.in_state(ArticleState.IN_REVIEW).filter(reviewer=user)
         .values(*listed, "review_started_at", "reviewer_id", "translator__username")
-        .order_by("review_started_at", "id")
+        .order_by("review_started_at", "id")[:MY_WORK_SHOWN]
     )]
     work.published = [as_row(r) for r in (
         Article.objects.published().filter(translator=user)

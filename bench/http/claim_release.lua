@@ -38,12 +38,12 @@ end
 
 function response(status, hdrs, body)
   local location = hdrs["Location"] or hdrs["location"] or ""
-  if claiming then
-    if status ~= 302 or not string.find(location, "/translate/", 1, true) then failures = failures + 1 end
-  else
-    if status ~= 302 or not string.find(location, "/my-work/", 1, true) then failures = failures + 1 end
-    cycles = cycles + 1
+  local wanted = claiming and "/translate/" or "/my-work/"
+  if status ~= 302 or not string.find(location, wanted, 1, true) then
+    failures = failures + 1
+    last_failure = (claiming and "claim" or "release") .. " " .. status .. " " .. location
   end
+  if not claiming then cycles = cycles + 1 end
   claiming = not claiming
 end
 
@@ -52,6 +52,7 @@ function done(summary, latency, requests)
   for _, t in ipairs(threads) do
     total_cycles = total_cycles + (t:get("cycles") or 0)
     total_failures = total_failures + (t:get("failures") or 0)
+    if t:get("last_failure") then io.write("failed step: " .. t:get("last_failure") .. "\n") end
   end
   local seconds = summary.duration / 1e6
   io.write(string.format(

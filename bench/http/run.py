@@ -241,6 +241,8 @@ def wrk(args, *, script: str, env: dict, duration: int, threads: int, path: str 
     match = re.search(r"^BENCH (\{.*\})$", result.stdout, re.MULTILINE)
     if not match:
         raise SystemExit(f"wrk failed:\n{result.stdout}\n{result.stderr}")
+    for line in re.findall(r"^failed step: .*$", result.stdout, re.MULTILINE):
+        log(line)
     return json.loads(match.group(1))
 
 
