@@ -5,21 +5,24 @@
     .venv/bin/python bench/http/run.py --reseed       # drop and re-seed the bench databases
     .venv/bin/python bench/http/run.py --sizes 100000 --duration 20 --workers 3 --threads 6
 
-What it does, for each data set size (databases ``translate_hub_bench`` and
-``translate_hub_bench_10k`` on the local server — the only databases it ever drops):
+What it does:
 
-1. creates, migrates and fills the database with ``manage.py seed_bulk`` (reused when it
-   already holds that many articles, unless ``--reseed``);
-2. starts gunicorn with translate_hub/gunicorn_conf.py and production settings (DEBUG=0,
-   SECRET_KEY, ALLOWED_HOSTS, HTTPS=0 so no redirect, REDIS_URL for the cache and sessions,
-   whitenoise with collected static files) on 127.0.0.1, plus TRANSLATE_HUB_BENCH_VIEWS=1 for
-   the bare view;
+1. for each data set size, creates, migrates and fills a database with ``manage.py seed_bulk``
+   (``translate_hub_bench`` for 100,000 articles, ``translate_hub_bench_10k`` for 10,000 —
+   the only databases it ever drops; reused when they already hold that many articles,
+   unless ``--reseed``), then checkpoints the server;
+2. starts one gunicorn per data set, side by side, with translate_hub/gunicorn_conf.py and
+   production settings (DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, HTTPS=0 so no redirect, REDIS_URL
+   for the cache and sessions, whitenoise with collected static files) on 127.0.0.1, plus
+   TRANSLATE_HUB_BENCH_VIEWS=1 for the bare view;
 3. signs in through the real login form (a reviewer for the work pages, sixteen translators
    for the claim cycles);
-4. runs wrk at 16 connections against each page (after a short warm-up), the bare view
-   (full middleware, a constant) first and last, and claim + release cycles;
-5. prints requests/s, p50 and p99 per page, the ratio to the bare view, the targets, and —
-   with both sizes — how each page's p99 changed from 10,000 to 100,000 articles.
+4. measures every page with wrk at 16 connections after a warm-up — the bare view (full
+   middleware, a constant) first and last, the pages, and claim + release cycles — on both
+   data sets in ABBA order (10k, 100k, 100k, 10k), so a change in the machine's load during
+   the run weighs on both sizes alike; each figure is the mean of its runs;
+5. prints requests/s, p50 and p99 per page, the ratio to the bare view, the targets, and how
+   each page's p99 changed from 10,000 to 100,000 articles.
 
 Browsers ask for compressed pages, so requests carry ``Accept-Encoding: gzip`` (``--no-gzip``
 turns that off). Results also go to a JSON file (``--json``).
@@ -44,6 +47,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
@@ -121,6 +125,13 @@ def ensure_database(args, size: int) -> dict:
     return {"database": name, "seeded_seconds": round(seconds, 1)}
 
 
+def settle(args) -> None:
+    """After seeding gigabytes the server is still writing them out: checkpoint first, so the
+    first pages measured do not compete with it."""
+    with contextlib.suppress(psycopg.Error), psycopg.connect(db_url(args, "postgres"), autocommit=True) as conn:
+        conn.execute("CHECKPOINT")
+
+
 def pick(args, name: str) -> dict:
     """The pages' subjects: real rows of this data set."""
     with psycopg.connect(db_url(args, name)) as conn:
@@ -159,7 +170,26 @@ def collect_static(static_root: Path) -> None:
                    check=True, timeout=300)
 
 
-def start_server(args, database: str, static_root: Path) -> subprocess.Popen:
+@dataclass
+class Server:
+    """One gunicorn over one data set, with the people and pages measured on it."""
+
+    size: int
+    database: dict
+    port: int
+    subjects: dict
+    process: subprocess.Popen | None = None
+    pages: list = field(default_factory=list)
+    identities: list = field(default_factory=list)
+    results: dict = field(default_factory=dict)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def start_server(args, server: Server, static_root: Path) -> None:
+    database = server.database["database"]
     env = {
         **os.environ,
         "DEBUG": "0",
@@ -171,7 +201,7 @@ def start_server(args, database: str, static_root: Path) -> subprocess.Popen:
         "CACHE_KEY_PREFIX": f"bench-{database}-{secrets.token_hex(4)}",
         "STATIC_ROOT": str(static_root),
         "TRANSLATE_HUB_BENCH_VIEWS": "1",
-        "GUNICORN_BIND": f"127.0.0.1:{args.port}",
+        "GUNICORN_BIND": f"127.0.0.1:{server.port}",
         "GUNICORN_ACCESSLOG": "off" if not args.access_log else "-",
         "LOG_LEVEL": "WARNING",
         "AXES_ENABLED": "1",
@@ -180,27 +210,28 @@ def start_server(args, database: str, static_root: Path) -> subprocess.Popen:
         env["GUNICORN_WORKERS"] = str(args.workers)
     if args.threads:
         env["GUNICORN_THREADS"] = str(args.threads)
-    with open(HERE / ".gunicorn.log", "w") as errors:  # the child keeps its own copy
-        process = subprocess.Popen(
+    with open(HERE / f".gunicorn-{server.port}.log", "w") as errors:  # the child keeps its own copy
+        server.process = subprocess.Popen(
             [GUNICORN, "-c", "python:translate_hub.gunicorn_conf", "translate_hub.wsgi:application"],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=errors, start_new_session=True,
         )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"gunicorn exited; see {HERE / '.gunicorn.log'}")
+        if server.process.poll() is not None:
+            raise SystemExit(f"gunicorn exited; see {HERE}/.gunicorn-{server.port}.log")
         try:
-            with urllib.request.urlopen(f"{base(args)}/healthz", timeout=2) as response:
+            with urllib.request.urlopen(f"{server.base}/healthz", timeout=2) as response:
                 if response.status == 200:
-                    return process
+                    return
         except OSError:
             time.sleep(0.5)
-    stop_server(process)
+    stop_server(server)
     raise SystemExit("gunicorn did not answer /healthz within a minute")
 
 
-def stop_server(process: subprocess.Popen) -> None:
-    if process.poll() is None:
+def stop_server(server: Server) -> None:
+    process = server.process
+    if process is not None and process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=30)
@@ -209,20 +240,16 @@ def stop_server(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def base(args) -> str:
-    return f"http://127.0.0.1:{args.port}"
-
-
-def sign_in(args, username: str) -> tuple[str, str]:
+def sign_in(server: Server, username: str) -> tuple[str, str]:
     """Through the real login form; returns (sessionid, csrftoken)."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    with opener.open(f"{base(args)}/accounts/login/", timeout=30) as response:
+    with opener.open(f"{server.base}/accounts/login/", timeout=30) as response:
         page = response.read().decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
     data = urllib.parse.urlencode({"username": username, "password": PASSWORD,
                                    "csrfmiddlewaretoken": token}).encode()
-    with opener.open(f"{base(args)}/accounts/login/", data=data, timeout=30):
+    with opener.open(f"{server.base}/accounts/login/", data=data, timeout=30):
         pass
     cookies = {c.name: c.value for c in jar}
     if "sessionid" not in cookies:
@@ -230,12 +257,33 @@ def sign_in(args, username: str) -> tuple[str, str]:
     return cookies["sessionid"], cookies["csrftoken"]
 
 
+def prepare(server: Server) -> None:
+    subjects = server.subjects
+    session, _csrf = sign_in(server, subjects["reviewer"])
+    cookie = f"sessionid={session}"
+    server.pages = [
+        ("published list", ["/"], ""),
+        ("article page", [f"/articles/{pk}/" for pk in subjects["articles"]], ""),
+        ("contributor page", [f"/people/{urllib.parse.quote(subjects['contributor'])}/"], ""),
+        ("leaderboard", ["/leaderboard/"], ""),
+        ("Atom feed", ["/feed/"], ""),
+        ("available, filtered *", ["/available/?category=tech&difficulty=2",
+                                   "/available/?sort=short&length=medium",
+                                   "/available/?category=talk&age=year&sort=date"], cookie),
+        ("my work *", ["/my-work/"], cookie),
+        ("review queue *", ["/review/"], cookie),
+    ]
+    for username, article in zip(subjects["claimers"], subjects["available"], strict=False):
+        session_id, csrf = sign_in(server, username)
+        server.identities.append((session_id, csrf, article))
+
+
 # --- wrk ------------------------------------------------------------------------------------
 
 
-def wrk(args, *, script: str, env: dict, duration: int, threads: int, path: str = "/") -> dict:
+def wrk(args, server: Server, *, script: str, env: dict, duration: int, threads: int) -> dict:
     command = ["wrk", f"-t{threads}", f"-c{args.connections}", f"-d{duration}s", "--latency",
-               "-s", str(HERE / script), f"{base(args)}{path}"]
+               "-s", str(HERE / script), f"{server.base}/"]
     result = subprocess.run(command, env={**os.environ, **env}, capture_output=True, text=True,
                             timeout=duration + 60, check=False)
     match = re.search(r"^BENCH (\{.*\})$", result.stdout, re.MULTILINE)
@@ -246,21 +294,18 @@ def wrk(args, *, script: str, env: dict, duration: int, threads: int, path: str 
     return json.loads(match.group(1))
 
 
-def measure_get(args, name: str, paths: list[str], cookie: str = "") -> dict:
+def measure_get(args, server: Server, paths: list[str], cookie: str = "") -> dict:
     env = {"BENCH_PATHS": ",".join(paths), "BENCH_COOKIE": cookie,
            "BENCH_ENCODING": "" if args.no_gzip else "gzip"}
-    wrk(args, script="get.lua", env=env, duration=args.warmup, threads=2)
-    result = wrk(args, script="get.lua", env=env, duration=args.duration, threads=2)
-    log(f"{name:28} {result['rps']:8.1f} req/s  p50 {result['p50_ms']:7.2f} ms  p99 {result['p99_ms']:7.2f} ms"
-        + (f"  ({result['non_200']} non-200!)" if result["non_200"] else ""))
-    return result
+    wrk(args, server, script="get.lua", env=env, duration=args.warmup, threads=2)
+    return wrk(args, server, script="get.lua", env=env, duration=args.duration, threads=2)
 
 
-def release_all(args, identities: list[tuple[str, str, int]]) -> None:
+def release_all(server: Server) -> None:
     """A wrk run may stop between a claim and its release: start each run from "available"."""
-    for session, csrf, article in identities:
+    for session, csrf, article in server.identities:
         request = urllib.request.Request(
-            f"{base(args)}/articles/{article}/release/", data=b"", method="POST",
+            f"{server.base}/articles/{article}/release/", data=b"", method="POST",
             headers={"Cookie": f"sessionid={session}; csrftoken={csrf}", "X-CSRFToken": csrf})
         opener = urllib.request.build_opener(_NoRedirect)
         # 302 (released) or a refusal (it was not claimed): both fine
@@ -273,52 +318,56 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def measure_claims(args, identities: list[tuple[str, str, int]]) -> dict:
-    env = {"BENCH_IDENTITIES": ";".join(f"{s}|{c}|{a}" for s, c, a in identities)}
-    n = len(identities)
-    release_all(args, identities)
-    wrk(args, script="claim_release.lua", env=env, duration=args.warmup, threads=n)
-    release_all(args, identities)
-    result = wrk(args, script="claim_release.lua", env=env, duration=args.duration, threads=n)
-    release_all(args, identities)
-    log(f"{'claim + release':28} {result['cycles_per_s']:8.1f} cycles/s  p50 {result['p50_ms']:7.2f} ms  "
-        f"p99 {result['p99_ms']:7.2f} ms" + (f"  ({result['non_200']} failed steps!)" if result["non_200"] else ""))
+def measure_claims(args, server: Server) -> dict:
+    env = {"BENCH_IDENTITIES": ";".join(f"{s}|{c}|{a}" for s, c, a in server.identities)}
+    n = len(server.identities)
+    release_all(server)
+    wrk(args, server, script="claim_release.lua", env=env, duration=args.warmup, threads=n)
+    release_all(server)
+    result = wrk(args, server, script="claim_release.lua", env=env, duration=args.duration, threads=n)
+    release_all(server)
     return result
 
 
-def run_size(args, size: int, static_root: Path) -> dict:
-    database = ensure_database(args, size)
-    subjects = pick(args, database["database"])
-    process = start_server(args, database["database"], static_root)
-    try:
-        session, _csrf = sign_in(args, subjects["reviewer"])
-        cookie = f"sessionid={session}"
-        pages = [
-            ("published list", ["/"], ""),
-            ("article page", [f"/articles/{pk}/" for pk in subjects["articles"]], ""),
-            ("contributor page", [f"/people/{urllib.parse.quote(subjects['contributor'])}/"], ""),
-            ("leaderboard", ["/leaderboard/"], ""),
-            ("Atom feed", ["/feed/"], ""),
-            ("available, filtered *", ["/available/?category=tech&difficulty=2",
-                                       "/available/?sort=short&length=medium",
-                                       "/available/?category=talk&age=year&sort=date"], cookie),
-            ("my work *", ["/my-work/"], cookie),
-            ("review queue *", ["/review/"], cookie),
-        ]
-        log(f"--- {size:,} articles ({database['database']}); * = signed in as {subjects['reviewer']}")
-        results = {"bare view (first)": measure_get(args, "bare view", ["/bench/bare/"])}
-        for name, paths, page_cookie in pages:
-            results[name] = measure_get(args, name, paths, page_cookie)
-        identities = []
-        for username, article in zip(subjects["claimers"], subjects["available"], strict=False):
-            session_id, csrf = sign_in(args, username)
-            identities.append((session_id, csrf, article))
-        results["claim + release"] = measure_claims(args, identities)
-        results["bare view (last)"] = measure_get(args, "bare view", ["/bench/bare/"])
-    finally:
-        stop_server(process)
-    return {"size": size, **database, "subjects": {k: v for k, v in subjects.items() if k != "articles"},
-            "results": results}
+def combine(runs: list[dict]) -> dict:
+    """Repeated measurements of one page: means of the rates and percentiles, sums of failures."""
+    merged = {key: round(sum(r[key] for r in runs) / len(runs), 2)
+              for key in runs[0] if key not in ("non_200", "errors", "requests", "bytes")}
+    for key in ("non_200", "errors", "requests", "bytes"):
+        merged[key] = sum(r[key] for r in runs)
+    merged["runs"] = runs
+    return merged
+
+
+def describe(name: str, size: int, r: dict) -> str:
+    if "cycles_per_s" in r:
+        rate = f"{r['cycles_per_s']:8.1f} cycles/s"
+    else:
+        rate = f"{r['rps']:8.1f} req/s   "
+    failed = f"  ({r['non_200']} failed!)" if r["non_200"] else ""
+    return f"{name:24} {size:>7,}  {rate}  p50 {r['p50_ms']:7.2f} ms  p99 {r['p99_ms']:7.2f} ms{failed}"
+
+
+def measure_all(args, servers: list[Server]) -> None:
+    """Every page on every data set, in ABBA order (10k, 100k, 100k, 10k …) so that a change
+    in the machine's load during the run weighs on both sizes alike."""
+    names = ["bare view", *[name for name, _p, _c in servers[0].pages], "claim + release", "bare view, again"]
+    for name in names:
+        runs: dict[int, list[dict]] = {server.size: [] for server in servers}
+        for repeat in range(args.repeats):
+            order = servers if repeat % 2 == 0 else list(reversed(servers))
+            for server in order:
+                if name == "claim + release":
+                    result = measure_claims(args, server)
+                elif name.startswith("bare view"):
+                    result = measure_get(args, server, ["/bench/bare/"])
+                else:
+                    _n, paths, cookie = next(p for p in server.pages if p[0] == name)
+                    result = measure_get(args, server, paths, cookie)
+                runs[server.size].append(result)
+        for server in servers:
+            server.results[name] = combine(runs[server.size])
+            log(describe(name, server.size, server.results[name]))
 
 
 # --- Report ---------------------------------------------------------------------------------
@@ -329,8 +378,8 @@ def report(runs: list[dict]) -> list[str]:
     ok_all = True
     for run in runs:
         results = run["results"]
-        bare = (results["bare view (first)"]["rps"] + results["bare view (last)"]["rps"]) / 2
-        lines.append(f"\n{run['size']:,} articles — bare view {bare:.0f} req/s (mean of first and last)")
+        bare = (results["bare view"]["rps"] + results["bare view, again"]["rps"]) / 2
+        lines.append(f"\n{run['size']:,} articles — bare view {bare:.0f} req/s (mean of its first and last runs)")
         lines.append(f"{'page':28} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'× bare':>7}  targets")
         for name, r in results.items():
             if name.startswith("bare"):
@@ -365,12 +414,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="10000,100000", help="Article counts, comma-separated.")
     parser.add_argument("--reseed", action="store_true", help="Drop and re-seed the bench databases.")
-    parser.add_argument("--duration", type=int, default=15, help="Seconds of measurement per page.")
+    parser.add_argument("--duration", type=int, default=10, help="Seconds of each measurement.")
+    parser.add_argument("--repeats", type=int, default=2,
+                        help="Measurements per page and size, alternating the sizes (ABBA).")
     parser.add_argument("--warmup", type=int, default=3, help="Seconds of warm-up per page.")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=0, help="GUNICORN_WORKERS (default: the config's).")
     parser.add_argument("--threads", type=int, default=0, help="GUNICORN_THREADS (default: the config's).")
-    parser.add_argument("--port", type=int, default=8790)
+    parser.add_argument("--port", type=int, default=8790, help="First port; each size takes the next.")
     parser.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES", "postgres://root@127.0.0.1:5432"))
     parser.add_argument("--redis", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
     parser.add_argument("--no-gzip", action="store_true", help="Do not send Accept-Encoding: gzip.")
@@ -387,11 +438,25 @@ def main() -> None:
     log(f"bench/http on {os.cpu_count()} cores, load {load_before[0]:.2f} {load_before[1]:.2f} "
         f"{load_before[2]:.2f}, commit {commit}")
     static_root = Path(tempfile.mkdtemp(prefix="bench-static-"))
+    servers: list[Server] = []
     try:
         collect_static(static_root)
-        runs = [run_size(args, size, static_root) for size in sizes]
+        for i, size in enumerate(sizes):
+            database = ensure_database(args, size)
+            servers.append(Server(size=size, database=database, port=args.port + i,
+                                  subjects=pick(args, database["database"])))
+        settle(args)
+        for server in servers:
+            start_server(args, server, static_root)
+            prepare(server)
+            log(f"{server.size:,} articles on :{server.port}; * = signed in as {server.subjects['reviewer']}")
+        measure_all(args, servers)
     finally:
+        for server in servers:
+            stop_server(server)
         shutil.rmtree(static_root, ignore_errors=True)
+    runs = [{"size": s.size, **s.database, "subjects": {k: v for k, v in s.subjects.items() if k != "articles"},
+             "results": s.results} for s in servers]
     load_after = os.getloadavg()
     lines = report(runs)
     header = (f"{started:%Y-%m-%d %H:%M %Z}, commit {commit}, {os.cpu_count()} cores, "
