@@ -459,7 +459,7 @@ def test_the_feed_renders_each_body_once(people, renders):
 
 
 def test_the_user_comes_with_their_roles_and_unread_count(people):
-    """workflow.auth_backend reads roles and the bell's count with the user: the same answers
+    """workflow.auth_backend reads roles, the bell's count and the open claims with the user: the same answers
     as the plain queries, fresh on every request (a role granted or a notification read shows
     on the next page), and an inactive user is still signed out."""
     from django.contrib.auth.models import Group
@@ -469,7 +469,13 @@ def test_the_user_comes_with_their_roles_and_unread_count(people):
 
     user = people["translator"]
     Notification.objects.create(user=user, kind="published", message="好", url="/")
+    held = article(S.CLAIMED, translator=user)
+    Claim.objects.create(article=held, user=user, claimed_at=timezone.now(),
+                         deadline=timezone.now() + dt.timedelta(days=9))
     loaded = WorkflowModelBackend().get_user(user.pk)
+    from workflow import selectors
+
+    assert loaded.open_claims_count == selectors.open_claims_of(user) == 1
     assert permissions.role_names(loaded) == frozenset(user.groups.values_list("name", flat=True))
     assert loaded.unread_notifications_count == notifications.unread_count(user) == 1
     client = Client(HTTP_ACCEPT_LANGUAGE="en")

@@ -331,6 +331,10 @@ def my_work(user: AbstractUser) -> MyWork:
 
 
 def open_claims_of(user: AbstractUser) -> int:
+    """Counted with the signed-in user when the request loaded it (workflow.auth_backend)."""
+    counted = getattr(user, "open_claims_count", None)
+    if counted is not None:
+        return counted
     return Claim.objects.filter(user=user, ended_at__isnull=True).count()
 
 
