@@ -70,7 +70,7 @@ def actions_for(user, article) -> dict[str, bool]:
 
 @require_GET
 def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    article = get_article(pk)
+    article = get_article(pk, names_only=True)
     if not permissions.can_view_article(request.user, article):
         if not request.user.is_authenticated:
             from django.contrib.auth.views import redirect_to_login
