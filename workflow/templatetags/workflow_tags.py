@@ -159,16 +159,21 @@ def filter_form(form, template_name: str) -> str:
     return memo_render(template_name, {"form": form}, inputs=inputs)
 
 
-def _lookup(item, path: str):
-    """``translator.username``, or ``submitted_at|age`` (a filter of this library applied)."""
+def _compile_path(path: str) -> tuple[tuple[str, ...], object]:
+    """``translator.username`` or ``submitted_at|age`` → (names, filter of this library)."""
     path, _bar, filter_name = path.partition("|")
-    for name in path.split("."):
+    return tuple(path.split(".")), register.filters[filter_name] if filter_name else None
+
+
+def _lookup(item, compiled: tuple[tuple[str, ...], object]):
+    names, apply = compiled
+    for name in names:
         if item is None:
             return None
-        item = getattr(item, name)
+        item = item[name] if type(item) is selectors.Row else getattr(item, name)
         if callable(item):
             item = item()
-    return register.filters[filter_name](item) if filter_name else item
+    return apply(item) if apply is not None else item
 
 
 @register.simple_tag(takes_context=True)
@@ -185,7 +190,7 @@ def memo_each(context, items, template_name: str, name: str, keys: str, per_user
     """
     from ..fragments import memo_render
 
-    paths = keys.split()
+    paths = [_compile_path(path) for path in keys.split()]
     user = context.get("user")
     extra: tuple = ()
     if hourly:
