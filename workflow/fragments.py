@@ -59,12 +59,16 @@ class _LocalLRU:
             self._items.clear()
 
 
-_local = _LocalLRU(512)
+# Whole fragments (lists, the feed: up to hundreds of kB) and rendered rows (a kB each) in
+# separate LRUs, so that a burst of rows never pushes a hot page out of memory.
+_local = _LocalLRU(256)
+_rows = _LocalLRU(8192)
 
 
 def clear_local() -> None:
     """Forget this process's copies (tests; the shared cache is keyed by version anyway)."""
     _local.clear()
+    _rows.clear()
 
 
 def key(name: str, *parts: object, version: int | None = None) -> str:
@@ -75,9 +79,11 @@ def key(name: str, *parts: object, version: int | None = None) -> str:
     return f"frag:{name}:{version}:{get_language()}:{digest}"
 
 
-def cached(cache_key: str, render: Callable[[], object], *, timeout: int = DEFAULT_TIMEOUT) -> object:
+def cached(cache_key: str, render: Callable[[], object], *, timeout: int = DEFAULT_TIMEOUT,
+           local: _LocalLRU | None = None) -> object:
     """The value cached under ``cache_key``, rendering (and storing) it on a miss."""
-    value = _local.get(cache_key)
+    local = _local if local is None else local
+    value = local.get(cache_key)
     if value is not None:
         return value
     try:
@@ -88,7 +94,7 @@ def cached(cache_key: str, render: Callable[[], object], *, timeout: int = DEFAU
         value = render()
         with contextlib.suppress(Exception):
             cache.set(cache_key, value, timeout)
-    _local.put(cache_key, value, timeout)
+    local.put(cache_key, value, timeout)
     return value
 
 
@@ -120,7 +126,8 @@ def memo_render(template_name: str, context: dict, *, inputs: object,
     digest = hashlib.sha256(repr((inputs, sorted(fill))).encode()).hexdigest()[:32]
     cache_key = f"memo:{template_name}:{get_language()}:{digest}"
     html = cached(cache_key, lambda: render_to_string(
-        template_name, {**context, **{name: _placeholder(name) for name in fill}}), timeout=timeout)
+        template_name, {**context, **{name: _placeholder(name) for name in fill}}),
+        timeout=timeout, local=_rows)
     for name, value in fill.items():
         html = html.replace(_placeholder(name), str(value))
     return SafeString(html)
