@@ -20,7 +20,7 @@ What it does:
 4. measures every page with wrk at 16 connections after a warm-up — the bare view (full
    middleware, a constant) first and last, the pages, and claim + release cycles — on both
    data sets in ABBA order (10k, 100k, 100k, 10k), so a change in the machine's load during
-   the run weighs on both sizes alike; each figure is the mean of its runs;
+   the run weighs on both sizes alike; each figure is the median of its runs;
 5. prints requests/s, p50 and p99 per page, the ratio to the bare view, the targets, and how
    each page's p99 changed from 10,000 to 100,000 articles.
 
@@ -40,6 +40,7 @@ import re
 import secrets
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -330,8 +331,9 @@ def measure_claims(args, server: Server) -> dict:
 
 
 def combine(runs: list[dict]) -> dict:
-    """Repeated measurements of one page: means of the rates and percentiles, sums of failures."""
-    merged = {key: round(sum(r[key] for r in runs) / len(runs), 2)
+    """Repeated measurements of one page: medians of the rates and percentiles (one run
+    disturbed by something else on the machine does not decide), sums of failures."""
+    merged = {key: round(statistics.median(r[key] for r in runs), 2)
               for key in runs[0] if key not in ("non_200", "errors", "requests", "bytes")}
     for key in ("non_200", "errors", "requests", "bytes"):
         merged[key] = sum(r[key] for r in runs)
@@ -415,7 +417,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000", help="Article counts, comma-separated.")
     parser.add_argument("--reseed", action="store_true", help="Drop and re-seed the bench databases.")
     parser.add_argument("--duration", type=int, default=10, help="Seconds of each measurement.")
-    parser.add_argument("--repeats", type=int, default=2,
+    parser.add_argument("--repeats", type=int, default=3,
                         help="Measurements per page and size, alternating the sizes (ABBA).")
     parser.add_argument("--warmup", type=int, default=3, help="Seconds of warm-up per page.")
     parser.add_argument("--connections", type=int, default=16)
