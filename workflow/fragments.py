@@ -62,7 +62,7 @@ class _LocalLRU:
 # Whole fragments (lists, the feed: up to hundreds of kB) and rendered rows (a kB each) in
 # separate LRUs, so that a burst of rows never pushes a hot page out of memory.
 _local = _LocalLRU(256)
-_rows = _LocalLRU(8192)
+_rows = ROWS = _LocalLRU(8192)
 
 
 def clear_local() -> None:
@@ -98,9 +98,10 @@ def cached(cache_key: str, render: Callable[[], object], *, timeout: int = DEFAU
     return value
 
 
-def cached_html(cache_key: str, render: Callable[[], str], *, timeout: int = DEFAULT_TIMEOUT) -> SafeString:
+def cached_html(cache_key: str, render: Callable[[], str], *, timeout: int = DEFAULT_TIMEOUT,
+                local: _LocalLRU | None = None) -> SafeString:
     """Like :func:`cached` for template output (stored as a plain string, returned safe)."""
-    return SafeString(cached(cache_key, lambda: str(render()), timeout=timeout))
+    return SafeString(cached(cache_key, lambda: str(render()), timeout=timeout, local=local))
 
 
 # --- Rendering memoized by its inputs ---------------------------------------------------------

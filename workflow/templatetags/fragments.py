@@ -45,7 +45,8 @@ class FragmentNode(template.Node):
             with context.push(csrf_token="NOTPROVIDED"):  # noqa: S106 - {% csrf_token %} renders nothing
                 return self.nodelist.render(context)
 
-        return fragments.cached_html(key, render)
+        # Blocks of one article (small, many) live with the rows; whole lists with the pages.
+        return fragments.cached_html(key, render, local=None if self.versioned else fragments.ROWS)
 
 
 class MemoNode(FragmentNode):
