@@ -92,6 +92,25 @@ def test_healthcheck_url_exists_in_the_project():
     resolve(path)
 
 
+@pytest.mark.django_db
+def test_healthcheck_answers_the_probes_host_which_is_not_an_allowed_host(settings):
+    """The probes ask http://127.0.0.1:8000/healthz from inside the container; production's
+    ALLOWED_HOSTS names the public host only, and HTTPS redirects plain HTTP."""
+    from django.test import Client
+
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = ["translate.example.org"]
+    settings.SECURE_SSL_REDIRECT = True
+    client = Client()
+    probe = client.get("/healthz", HTTP_HOST="127.0.0.1:8000")
+    assert probe.status_code == 200
+    assert probe.json() == {"status": "ok", "database": "ok"}
+    assert probe["X-Content-Type-Options"] == "nosniff" and "camera=()" in probe["Permissions-Policy"]
+    # every other path still validates the host
+    assert client.get("/leaderboard/", HTTP_HOST="127.0.0.1:8000").status_code == 400
+    assert client.get("/leaderboard/", HTTP_HOST="translate.example.org").status_code == 301
+
+
 def test_dockerfile_copies_what_exists_and_runs_the_same_server():
     dockerfile = (ROOT / "Dockerfile").read_text()
     for source in re.findall(r"^COPY (\S+(?: \S+)*) \S+$", dockerfile, flags=re.M):

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "translate_hub.health.HealthCheckMiddleware",  # probes come with Host 127.0.0.1
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -273,10 +274,11 @@ if HTTPS:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 else:
-    # HSTS is sent on every response even on plain HTTP in development; browsers ignore
-    # it there, and tests can see the header is configured.
+    # Django sends HSTS only on HTTPS requests (browsers ignore it on plain HTTP); set here
+    # too so that a development server behind TLS, and the tests, see it configured.
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 3600)
-# Load balancers probe the health check over plain HTTP (Django's name for this setting).
+# Probes use plain HTTP; HealthCheckMiddleware answers them first, this keeps the path
+# exempt should the middleware be removed.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 CONTENT_SECURITY_POLICY = {
