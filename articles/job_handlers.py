@@ -66,7 +66,12 @@ def _mark_failed(article_id: int, message: str):
     return on_final_failure
 
 
-@job_handler(Job.Kind.FETCH)
+def _fetch_given_up(job: Job, message: str) -> None:
+    if job.article_id is not None:
+        _mark_failed(job.article_id, message)()
+
+
+@job_handler(Job.Kind.FETCH, on_give_up=_fetch_given_up)
 def fetch_source(job: Job) -> JobOutcome:
     article = job.article
     if article is None or article.state != ArticleState.NEW:

@@ -11,7 +11,7 @@ How it holds together
 * A handler does its slow work (network) outside any transaction and returns a
   ``JobOutcome``; its database effect is applied in the same transaction that marks the job
   done, and only while the worker still holds the lease.
-* ``sweep_jobs`` (a beat task every ``JOB_SWEEP_SECONDS``) resends queued jobs that were
+* ``sweep_jobs`` (a beat task every 30 s, translate_hub/celery.py) resends queued jobs that were
   never sent or whose message was lost, and jobs whose lease ran out (the worker died).
 """
 
@@ -27,6 +27,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from articles.models import Article, Feed, Job
 
@@ -60,12 +61,21 @@ class LeaseLost(Exception):
     pass
 
 
-def job_handler(kind: str) -> Callable[[Handler], Handler]:
+def job_handler(kind: str, *, on_give_up: Callable[[Job, str], None] | None = None
+                ) -> Callable[[Handler], Handler]:
+    """Register ``func`` for jobs of ``kind``. ``on_give_up(job, message)`` runs when such a
+    job ends failed without a handler's own ``on_final_failure``: it crashed on every
+    attempt, or its worker died during every attempt."""
     def register(func: Handler) -> Handler:
         _HANDLERS[kind] = func
+        if on_give_up is not None:
+            _GIVE_UP[kind] = on_give_up
         return func
 
     return register
+
+
+_GIVE_UP: dict[str, Callable[[Job, str], None]] = {}
 
 
 def lease_seconds() -> int:
@@ -139,6 +149,11 @@ def run_job(job_id: int) -> str:
     if leased is None:
         return "skipped"
     job, token = leased
+    if job.attempts > job.max_attempts:
+        # Every earlier holder died mid-job (killed, out of memory, the hard time limit):
+        # taking it over again would only kill the next worker.
+        message = _("The worker stopped during each of its %(n)d attempts (out of memory or out of time?).")
+        return _fail(job, token, message % {"n": job.max_attempts}, retry=False, reason="worker_died")
     handler = _HANDLERS.get(job.kind)
     try:
         if handler is None:
@@ -175,6 +190,8 @@ def _fail(job: Job, token: str, message: str, *, retry: bool, reason: str,
             _finish(job, token, status=Job.Status.FAILED, error=message, result={"reason": reason})
             if on_final_failure is not None:
                 on_final_failure()
+            elif job.kind in _GIVE_UP:
+                _GIVE_UP[job.kind](job, message)
         return "failed"
     except LeaseLost:
         return "lease_lost"

@@ -13,7 +13,7 @@ Public API
 ``parse_target(url, *, allow_private=None) -> Target``
     Parse a URL the way aiohttp will (yarl) and refuse what can be refused before any
     DNS lookup: non-http(s) schemes, user-info, odd IPv4 spellings of non-public
-    addresses, IPv6 literals, ``localhost`` names. Raises ``FetchError``.
+    addresses, IPv6 literals outside global unicast, ``localhost`` names. Raises ``FetchError``.
 ``validate_fetch_url(url) -> Target``
     ``parse_target`` plus the domain rules (sync, reads ``DomainRule``): what a
     collect form calls before queueing a fetch.

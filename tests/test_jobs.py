@@ -49,6 +49,28 @@ def test_job_whose_lease_ran_out_is_taken_over_and_the_old_holder_cannot_finish(
     assert probe_events(article).count() == 1
 
 
+def test_a_job_whose_worker_dies_on_every_attempt_fails_instead_of_killing_the_next(
+    django_capture_on_commit_callbacks, english,
+):
+    """A poison job (its worker is killed, runs out of memory or hits the hard time limit each
+    time) ends failed after max_attempts takeovers, and a fetch marks its article failed."""
+    from articles.models import ArticleState
+
+    article = ArticleFactory(state=ArticleState.NEW, available_at=None)
+    with django_capture_on_commit_callbacks(execute=False):
+        job = jobs.create_job(kind=Job.Kind.FETCH, article=article, max_attempts=3)
+    for _attempt in range(3):  # each holder dies: the lease simply runs out
+        assert jobs._take_lease(job.pk) is not None
+        Job.objects.filter(pk=job.pk).update(lease_until=timezone.now() - timedelta(seconds=1))
+    assert jobs.run_job(job.pk) == "failed"  # the sweeper's resend: no fourth worker killed
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED and job.result == {"reason": "worker_died"}
+    assert "during each of its 3 attempts" in job.error
+    article.refresh_from_db()
+    assert article.state == ArticleState.FETCH_FAILED
+    assert Event.objects.filter(article=article, to_state=ArticleState.FETCH_FAILED).count() == 1
+
+
 def test_failures_retry_with_backoff_then_fail(django_capture_on_commit_callbacks):
     article = ArticleFactory()
     with django_capture_on_commit_callbacks(execute=False):
