@@ -54,7 +54,21 @@ class QueueFilter(admin.SimpleListFilter):
         return queryset
 
 
-class EventInline(admin.TabularInline):
+class ReadOnlyPermissions:
+    """Records written only by the services (events, claims, revisions): viewable in the
+    admin, never added, changed or deleted there."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class EventInline(ReadOnlyPermissions, admin.TabularInline):
     """The audit log, read-only: events are append-only."""
 
     model = Event
@@ -65,15 +79,6 @@ class EventInline(admin.TabularInline):
     can_delete = False
     show_change_link = False
     verbose_name_plural = _("audit events")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")

@@ -17,13 +17,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import re
-import threading
-from collections import OrderedDict
 
 import cmarkgfm
 import nh3
 from cmarkgfm.cmark import Options
 from django.core.cache import cache
+
+from translate_hub.lru import LocalLRU
 
 # Bump when the renderer or the allow-list changes, so cached HTML is not reused.
 RENDERER_VERSION = "1"
@@ -95,34 +95,8 @@ def sanitize_html(html: str) -> str:
     )
 
 
-class _LocalLRU:
-    """A small per-process cache in front of the shared one: hot pages skip the network."""
-
-    def __init__(self, size: int = 256) -> None:
-        self.size = size
-        self._items: OrderedDict[str, str] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> str | None:
-        with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-            return value
-
-    def put(self, key: str, value: str) -> None:
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-_local_cache = _LocalLRU()
+# content-addressed, so nothing in it goes stale
+_local_cache = LocalLRU(256)
 
 
 def content_key(text: str) -> str:

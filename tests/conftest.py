@@ -71,6 +71,12 @@ def security_data() -> Path:
     return SECURITY_DATA
 
 
+@pytest.fixture
+def english(settings) -> None:
+    """Pages and messages in English, for tests that assert on their text."""
+    settings.LANGUAGE_CODE = "en"
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings) -> None:
     """PBKDF2 is slow on purpose (~0.3 s per test user); tests need no key stretching."""

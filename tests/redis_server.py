@@ -20,9 +20,11 @@ def free_port() -> int:
 
 
 class RedisServer:
-    def __init__(self, workdir: Path, port: int | None = None) -> None:
+    def __init__(self, workdir: Path, port: int | None = None, *, append_only: bool = False) -> None:
         self.port = port or free_port()
         self.workdir = workdir
+        # append-only file on, as docker-compose runs Redis: queued messages survive a restart
+        self.append_only = append_only
         self.process: subprocess.Popen | None = None
 
     @property
@@ -34,7 +36,8 @@ class RedisServer:
             raise RuntimeError("redis-server is not installed")
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.workdir)],
+             *(["--appendonly", "yes", "--appendfsync", "always"] if self.append_only else ["--appendonly", "no"]),
+             "--dir", str(self.workdir)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 15

@@ -36,12 +36,7 @@ from tests.httpfixtures import LocalHTTPServer
 from workflow import services as workflow_services
 from workflow.models import Event, EventAction
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    settings.LANGUAGE_CODE = "en"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture

@@ -26,18 +26,13 @@ from tests.collect_pages import STRACE_PATH, STRACE_POST
 from tests.factories import ArticleFactory, make_user
 from tests.httpfixtures import LocalHTTPServer
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def get_user(username: str):
     return get_user_model().objects.get(username=username)
 
 COLLECT = "articles:collect"
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    settings.LANGUAGE_CODE = "en"
 
 
 @pytest.fixture

@@ -10,8 +10,6 @@ the figures (bench/faults/run.py sets it).
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import time
 from pathlib import Path
 
@@ -92,7 +90,7 @@ def test_the_cache_degrades_when_redis_is_down(tmp_path, monkeypatch):
 
 def test_writes_and_deletes_missed_in_an_outage_are_undone_when_redis_is_back(tmp_path, monkeypatch):
     monkeypatch.setattr(resilient, "RETRY_AFTER_SECONDS", 0.3)
-    server = PersistentRedisServer(tmp_path).start()  # comes back with the data it had
+    server = RedisServer(tmp_path, append_only=True).start()  # comes back with the data it had
     try:
         cache = resilient.ResilientRedisCache(server.url, {"OPTIONS": {"socket_connect_timeout": 0.5}})
         cache.set_many({"deleted": "old", "rewritten": "old", "untouched": "kept"})
@@ -111,7 +109,7 @@ def test_writes_and_deletes_missed_in_an_outage_are_undone_when_redis_is_back(tm
 @pytest.mark.django_db
 def test_signing_out_while_redis_is_down_holds_once_it_is_back(tmp_path, monkeypatch, settings):
     monkeypatch.setattr(resilient, "RETRY_AFTER_SECONDS", 0.3)
-    server = PersistentRedisServer(tmp_path).start()
+    server = RedisServer(tmp_path, append_only=True).start()
     try:
         settings.CACHES = cache_settings(server.url)
         settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -248,25 +246,6 @@ def test_redis_down_while_people_act_every_request_succeeds_and_every_job_runs_l
 # --- Redis restarted with 1,000 queued jobs ---------------------------------------------------------
 
 
-class PersistentRedisServer(RedisServer):
-    """Append-only file on, as docker-compose runs Redis: queued messages survive a restart."""
-
-    def start(self) -> PersistentRedisServer:
-        if not shutil.which("redis-server"):
-            raise RuntimeError("redis-server is not installed")
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "yes", "--appendfsync", "always", "--dir", str(self.workdir)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            if self.ping():
-                return self
-            time.sleep(0.05)
-        raise RuntimeError(f"redis-server on {self.port} did not start")
-
-
 JOBS = 1000
 
 
@@ -325,8 +304,7 @@ def broker_for(tmp_path):
     queue = unique_queue()
 
     def make(persistence: str) -> RedisServer:
-        kind = PersistentRedisServer if persistence == "append-only" else RedisServer
-        server = kind(tmp_path).start()
+        server = RedisServer(tmp_path, append_only=persistence == "append-only").start()
         servers.append(server)
         app.conf.broker_url = server.url
         app.conf.task_default_queue = queue

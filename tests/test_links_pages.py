@@ -15,12 +15,7 @@ from tests.factories import ArticleFactory, make_user, set_translation
 from tests.httpfixtures import LocalHTTPServer
 from workflow import services
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    settings.LANGUAGE_CODE = "en"
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture

@@ -12,14 +12,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article, ArticleState
-from tests.factories import ArticleFactory, make_user
-from workflow import services
+from tests.factories import make_user
+from tests.url_inventory import DRAFT
+from tests.url_inventory import article_in as scenario
 from workflow.models import Event
 
 pytestmark = pytest.mark.django_db
 
 ACTORS = ["anonymous", "translator", "other", "reviewer", "publisher", "staff"]
-DRAFT = "这是 alice 的私人草稿，别人不应看到。"
 
 
 @pytest.fixture
@@ -32,36 +32,6 @@ def people(db):
         "publisher": make_user("pete", "publisher", "translator"),
         "staff": make_user("sam", "translator", is_staff=True),
     }
-
-
-def scenario(state: str, people) -> Article:
-    """An article brought to ``state`` through the services, translated by alice."""
-    article = ArticleFactory(collector=people["collector"])
-    if state == ArticleState.AVAILABLE:
-        return article
-    if state == ArticleState.NEW:
-        Article.objects.filter(pk=article.pk).update(state=ArticleState.NEW, available_at=None)
-        article.refresh_from_db()
-        return article
-    if state == ArticleState.WITHDRAWN:
-        services.withdraw_article(article=article, user=people["reviewer"], reason="test")
-        return article
-    alice = people["translator"]
-    services.claim_article(article=article, user=alice)
-    services.save_draft(article=article, user=alice, text=DRAFT, title="私人草稿", base_version=1)
-    if state == ArticleState.CLAIMED:
-        return article
-    services.submit_translation(article=article, user=alice)
-    if state == ArticleState.SUBMITTED:
-        return article
-    services.start_review(article=article, user=people["reviewer"])
-    if state == ArticleState.IN_REVIEW:
-        return article
-    services.approve_translation(article=article, user=people["reviewer"])
-    if state == ArticleState.APPROVED:
-        return article
-    services.publish_article(article=article, user=people["publisher"])
-    return article
 
 
 def client_for(actor: str, people) -> Client:
@@ -363,7 +333,7 @@ def world(db, settings, tmp_path):
 
 
 def leaks(body: str) -> list[str]:
-    from tests.url_inventory import DRAFT, DRAFT_ONLY_URL
+    from tests.url_inventory import DRAFT_ONLY_URL
 
     # The working title is shown in lists and headings like a subject; the text and its links are the draft.
     return [marker for marker in (DRAFT, DRAFT_ONLY_URL) if marker in body]

@@ -11,21 +11,14 @@ from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from articles.admin import ReadOnlyPermissions
+
 from .models import CheckRule, Claim, Event, GlossaryTerm, Notification, Profile, Revision
 from .quality import REGISTRY, all_checks
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records written only by workflow.services: viewable, never added, changed or deleted."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+class ReadOnlyAdmin(ReadOnlyPermissions, admin.ModelAdmin):
+    pass
 
 
 @admin.register(Event)

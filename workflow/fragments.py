@@ -16,53 +16,23 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable
 
 from django.core.cache import cache
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
+from translate_hub.lru import LocalLRU
+
 from . import aggregates
 
 DEFAULT_TIMEOUT = 600
 
 
-class _LocalLRU:
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._items: OrderedDict[str, tuple[float, object]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> object | None:
-        with self._lock:
-            item = self._items.get(key)
-            if item is None:
-                return None
-            if item[0] < time.monotonic():
-                del self._items[key]
-                return None
-            self._items.move_to_end(key)
-            return item[1]
-
-    def put(self, key: str, value: object, timeout: float) -> None:
-        with self._lock:
-            self._items[key] = (time.monotonic() + timeout, value)
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
 # Whole fragments (lists, the feed: up to hundreds of kB) and rendered rows (a kB each) in
 # separate LRUs, so that a burst of rows never pushes a hot page out of memory.
-_local = _LocalLRU(256)
-_rows = ROWS = _LocalLRU(8192)
+_local = LocalLRU(256)
+_rows = ROWS = LocalLRU(8192)
 
 
 def clear_local() -> None:
@@ -80,7 +50,7 @@ def key(name: str, *parts: object, version: int | None = None) -> str:
 
 
 def cached(cache_key: str, render: Callable[[], object], *, timeout: int = DEFAULT_TIMEOUT,
-           local: _LocalLRU | None = None) -> object:
+           local: LocalLRU | None = None) -> object:
     """The value cached under ``cache_key``, rendering (and storing) it on a miss."""
     local = _local if local is None else local
     value = local.get(cache_key)
@@ -99,7 +69,7 @@ def cached(cache_key: str, render: Callable[[], object], *, timeout: int = DEFAU
 
 
 def cached_html(cache_key: str, render: Callable[[], str], *, timeout: int = DEFAULT_TIMEOUT,
-                local: _LocalLRU | None = None) -> SafeString:
+                local: LocalLRU | None = None) -> SafeString:
     """Like :func:`cached` for template output (stored as a plain string, returned safe)."""
     return SafeString(cached(cache_key, lambda: str(render()), timeout=timeout, local=local))
 

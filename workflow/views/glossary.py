@@ -68,10 +68,28 @@ def glossary_list(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _term_values(form: TermForm) -> dict:
-    data = form.cleaned_data
-    return {"source_term": data["source_term"], "target_term": data["target_term"],
-            "note": data["note"], "case_sensitive": data["case_sensitive"]}
+def _term_form(request: HttpRequest, term: GlossaryTerm | None) -> HttpResponse:
+    """Add (``term`` None) or edit a term: the form, and on a valid POST the service call."""
+    initial = {} if term is None else {
+        "source_term": term.source_term, "target_term": term.target_term, "note": term.note,
+        "case_sensitive": term.case_sensitive}
+    form = TermForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        values = {key: form.cleaned_data[key] for key in ("source_term", "target_term", "note", "case_sensitive")}
+        try:
+            if term is None:
+                saved = glossary.create_term(user=request.user, **values)
+                done = _("Added “%(term)s”.")
+            else:
+                saved = glossary.update_term(term=term, user=request.user, **values)
+                done = _("Saved “%(term)s”.")
+        except glossary.GlossaryError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, done % {"term": saved.source_term})
+            return HttpResponseRedirect(reverse("workflow:glossary"))
+    status = 400 if request.method == "POST" else 200
+    return render(request, "workflow/glossary/form.html", {"form": form, "term": term}, status=status)
 
 
 @signed_in
@@ -79,17 +97,7 @@ def _term_values(form: TermForm) -> dict:
 def glossary_add(request: HttpRequest) -> HttpResponse:
     if not glossary.can_edit_glossary(request.user):
         return _not_editor(request)
-    form = TermForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            term = glossary.create_term(user=request.user, **_term_values(form))
-        except glossary.GlossaryError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("Added “%(term)s”.") % {"term": term.source_term})
-            return HttpResponseRedirect(reverse("workflow:glossary"))
-    status = 400 if request.method == "POST" else 200
-    return render(request, "workflow/glossary/form.html", {"form": form, "term": None}, status=status)
+    return _term_form(request, None)
 
 
 @signed_in
@@ -97,20 +105,7 @@ def glossary_add(request: HttpRequest) -> HttpResponse:
 def glossary_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not glossary.can_edit_glossary(request.user):
         return _not_editor(request)
-    term = get_object_or_404(GlossaryTerm, pk=pk)
-    initial = {"source_term": term.source_term, "target_term": term.target_term, "note": term.note,
-               "case_sensitive": term.case_sensitive}
-    form = TermForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            glossary.update_term(term=term, user=request.user, **_term_values(form))
-        except glossary.GlossaryError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("Saved “%(term)s”.") % {"term": term.source_term})
-            return HttpResponseRedirect(reverse("workflow:glossary"))
-    status = 400 if request.method == "POST" else 200
-    return render(request, "workflow/glossary/form.html", {"form": form, "term": term}, status=status)
+    return _term_form(request, get_object_or_404(GlossaryTerm, pk=pk))
 
 
 @signed_in
