@@ -61,10 +61,6 @@ MOVES = {
 TEXTS = ["", "译文第一段。\n", "译文第一段。\n\n第二段。\n", "# 标题\n\n完整的译文。\n"]
 
 
-def _last_pk(model) -> int:
-    return model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-
-
 def snapshot() -> dict[int, tuple]:
     return {
         row[0]: row[1:]
@@ -86,12 +82,6 @@ class WorkflowMachine(RuleBasedStateMachine):
         self._savepoint.__enter__()
         self.returned_claims: set[int] = set()  # claims opened by request_changes
         self.transitions = 0
-        # Every example is rolled back inside one test transaction, so its rows stay behind as
-        # dead tuples that no vacuum may remove yet: reading whole tables (COUNT(*), a scan of
-        # the events) grew with every example (466 s for 200 × 50 in CI). Ids only grow, so
-        # this example's rows are the ones above the ids that existed when it began.
-        self.events = Event.objects.filter(pk__gt=_last_pk(Event))
-        self.claims = Claim.objects.filter(pk__gt=_last_pk(Claim))
 
     def teardown(self) -> None:
         transaction.set_rollback(True)
@@ -101,10 +91,10 @@ class WorkflowMachine(RuleBasedStateMachine):
 
     def attempt(self, name: str, article_id: int, call, *, events: int = 1) -> None:
         before = snapshot()
-        events_before = self.events.count()
+        events_before = Event.objects.count()
         # open claims of every person, fresh ones only (what the limit counts against claiming)
         open_before = dict(
-            self.claims.filter(ended_at__isnull=True).values_list("user_id").annotate(n=Count("id"))
+            Claim.objects.filter(ended_at__isnull=True).values_list("user_id").annotate(n=Count("id"))
         ) if name == "claim" else {}
         article = Article.objects.get(pk=article_id)
         from_state = article.state
@@ -112,19 +102,19 @@ class WorkflowMachine(RuleBasedStateMachine):
             result = call(article)
         except services.TransitionError as error:
             assert str(error), "a refusal must say why"
-            assert self.events.count() == events_before, f"{name} refused but wrote events"
+            assert Event.objects.count() == events_before, f"{name} refused but wrote events"
             assert snapshot() == before, f"{name} refused but changed something"
             return
         after = snapshot()
         if name == "save":
-            assert self.events.count() == events_before, "a draft save writes no event"
+            assert Event.objects.count() == events_before, "a draft save writes no event"
             assert after[article_id][0] == from_state
             assert after[article_id][4] == before[article_id][4] + 1
             return
         expected_events = events
         if name == "approve_and_publish" and from_state == ArticleState.IN_REVIEW:
             expected_events = 2
-        assert self.events.count() == events_before + expected_events, name
+        assert Event.objects.count() == events_before + expected_events, name
         expected = {
             "withdraw": ArticleState.WITHDRAWN,
         }.get(name) or MOVES.get(name, {}).get(from_state)
@@ -208,15 +198,15 @@ class WorkflowMachine(RuleBasedStateMachine):
     @rule(days=st.integers(min_value=0, max_value=2 * django_settings.CLAIM_DAYS))
     def expire(self, days):
         before = snapshot()
-        events_before = self.events.count()
+        events_before = Event.objects.count()
         now = timezone.now() + dt.timedelta(days=days)
         overdue = set(
-            self.claims.filter(ended_at__isnull=True, deadline__lt=now).values_list("article_id", flat=True)
+            Claim.objects.filter(ended_at__isnull=True, deadline__lt=now).values_list("article_id", flat=True)
         )
         count = services.expire_claims(now=now)
         after = snapshot()
         assert count == len(overdue)
-        assert self.events.count() == events_before + count
+        assert Event.objects.count() == events_before + count
         for article_id, row in after.items():
             if article_id in overdue:
                 assert row[0] == ArticleState.AVAILABLE and row[1] is None
@@ -232,7 +222,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         rows = snapshot()
         # state changes only through services: the event log explains every state
         chains: dict[int, list[tuple[str, str]]] = {}
-        for article_id, from_state, to_state in self.events.order_by("created_at", "id").values_list(
+        for article_id, from_state, to_state in Event.objects.order_by("created_at", "id").values_list(
             "article_id", "from_state", "to_state"
         ):
             chains.setdefault(article_id, []).append((from_state, to_state))
@@ -243,7 +233,7 @@ class WorkflowMachine(RuleBasedStateMachine):
                 state = to_state
             assert state == row[0], f"article {article_id} is {row[0]} but its events end at {state}"
         # one open claim per article, held by its translator, exactly while it is claimed
-        open_claims = list(self.claims.filter(ended_at__isnull=True).values_list("pk", "article_id", "user_id"))
+        open_claims = list(Claim.objects.filter(ended_at__isnull=True).values_list("pk", "article_id", "user_id"))
         articles = [a for _pk, a, _u in open_claims]
         assert len(articles) == len(set(articles)), "two open claims on one article"
         assert set(articles) == {a for a, row in rows.items() if row[0] == ArticleState.CLAIMED}
