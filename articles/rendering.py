@@ -14,16 +14,14 @@ version, so a detail page renders each content version at most once across proce
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import re
 
 import cmarkgfm
 import nh3
 from cmarkgfm.cmark import Options
-from django.core.cache import cache
 
-from translate_hub.lru import LocalLRU
+from translate_hub.lru import LocalLRU, read_through
 
 # Bump when the renderer or the allow-list changes, so cached HTML is not reused.
 RENDERER_VERSION = "1"
@@ -105,18 +103,5 @@ def content_key(text: str) -> str:
 
 
 def render_markdown_cached(text: str) -> str:
-    key = content_key(text or "")
-    html = _local_cache.get(key)
-    if html is not None:
-        return html
-    try:
-        html = cache.get(key)
-    except Exception:  # a cache outage must not take the page down
-        html = None
-    if html is None:
-        html = render_markdown(text)
-        # The page still renders when the cache is down; the next request tries again.
-        with contextlib.suppress(Exception):
-            cache.set(key, html, timeout=7 * 24 * 3600)
-    _local_cache.put(key, html)
-    return html
+    return read_through(_local_cache, content_key(text or ""), lambda: render_markdown(text),
+                        timeout=7 * 24 * 3600)

@@ -1,12 +1,16 @@
 """A small thread-safe LRU per process, in front of the shared cache: hot pages and rendered
-markdown skip the network round trip to Redis."""
+markdown skip the network round trip to Redis (``read_through``)."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
+
+from django.core.cache import cache
 
 
 class LocalLRU:
@@ -38,3 +42,22 @@ class LocalLRU:
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+
+
+def read_through(local: LocalLRU, key: str, render: Callable[[], object], *, timeout: int) -> object:
+    """The value under ``key``: from this process, else from the shared cache, else
+    ``render()`` stored in both for ``timeout`` seconds. A cache outage costs a render,
+    never the page; the next request tries the cache again."""
+    value = local.get(key)
+    if value is not None:
+        return value
+    try:
+        value = cache.get(key)
+    except Exception:
+        value = None
+    if value is None:
+        value = render()
+        with contextlib.suppress(Exception):
+            cache.set(key, value, timeout)
+    local.put(key, value, timeout)
+    return value

@@ -14,15 +14,13 @@ fragment instead of failing the page.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 from collections.abc import Callable
 
-from django.core.cache import cache
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
-from translate_hub.lru import LocalLRU
+from translate_hub.lru import LocalLRU, read_through
 
 from . import aggregates
 
@@ -32,13 +30,13 @@ DEFAULT_TIMEOUT = 600
 # Whole fragments (lists, the feed: up to hundreds of kB) and rendered rows (a kB each) in
 # separate LRUs, so that a burst of rows never pushes a hot page out of memory.
 _local = LocalLRU(256)
-_rows = ROWS = LocalLRU(8192)
+ROWS = LocalLRU(8192)
 
 
 def clear_local() -> None:
     """Forget this process's copies (tests; the shared cache is keyed by version anyway)."""
     _local.clear()
-    _rows.clear()
+    ROWS.clear()
 
 
 def key(name: str, *parts: object, version: int | None = None) -> str:
@@ -52,20 +50,7 @@ def key(name: str, *parts: object, version: int | None = None) -> str:
 def cached(cache_key: str, render: Callable[[], object], *, timeout: int = DEFAULT_TIMEOUT,
            local: LocalLRU | None = None) -> object:
     """The value cached under ``cache_key``, rendering (and storing) it on a miss."""
-    local = _local if local is None else local
-    value = local.get(cache_key)
-    if value is not None:
-        return value
-    try:
-        value = cache.get(cache_key)
-    except Exception:  # a cache outage costs a render, never the page
-        value = None
-    if value is None:
-        value = render()
-        with contextlib.suppress(Exception):
-            cache.set(cache_key, value, timeout)
-    local.put(cache_key, value, timeout)
-    return value
+    return read_through(_local if local is None else local, cache_key, render, timeout=timeout)
 
 
 def cached_html(cache_key: str, render: Callable[[], str], *, timeout: int = DEFAULT_TIMEOUT,
@@ -98,7 +83,7 @@ def memo_render(template_name: str, context: dict, *, inputs: object,
     cache_key = f"memo:{template_name}:{get_language()}:{digest}"
     html = cached(cache_key, lambda: render_to_string(
         template_name, {**context, **{name: _placeholder(name) for name in fill}}),
-        timeout=timeout, local=_rows)
+        timeout=timeout, local=ROWS)
     for name, value in fill.items():
         html = html.replace(_placeholder(name), str(value))
     return SafeString(html)
