@@ -226,6 +226,22 @@ def test_available_keyset_pagination_for_every_sort(sort, settings, people):
     assert got == list(Article.objects.available().order_by(*ordering).values_list("id", flat=True))
 
 
+def test_available_rows_come_back_to_the_page_they_were_claimed_from(people):
+    """The rows are rendered once per content and shared across requests; each page still
+    gets its own CSRF token and its own address in the claim forms."""
+    article = ArticleFactory(subject="Tuning the kernel scheduler")
+    url = reverse("workflow:available")
+    pages = [(client_as(people["translator"], "en"), f"{url}?sort=short&q=kernel"),
+             (client_as(people["reviewer"], "en"), f"{url}?q=kernel&category=tech")]
+    for client, address in pages:
+        html = client.get(address).content.decode()
+        form = re.search(rf'<form method="post" action="/articles/{article.pk}/claim/".*?</form>', html, re.S)
+        assert form, html
+        assert f'name="next" value="{address.replace("&", "&amp;")}"' in form.group(0)
+        assert re.search(r'name="csrfmiddlewaretoken" value="[A-Za-z0-9]{64}"', form.group(0))
+        assert "memo-fill" not in html  # no placeholder left unfilled
+
+
 def test_available_filters_and_search(people):
     today = timezone.localdate()
     hit = ArticleFactory(subject="Mastering the zsh prompt", category=Category.TALK,

@@ -120,33 +120,6 @@ def timeline(context, events) -> str:
     return memo_render("workflow/partials/timeline.html", {"events": events}, inputs=inputs)
 
 
-@register.simple_tag(takes_context=True)
-def available_rows(context, articles) -> str:
-    """The available list's cards, each rendered once per distinct content.
-
-    Everything a card shows is in its key; the CSRF token and the return address differ
-    per request and are filled in afterwards (workflow.fragments.memo_render).
-    """
-    from django.utils.html import escape as html_escape
-
-    from ..fragments import memo_render
-
-    request = context.get("request")
-    fill = {"csrf_token": context.get("csrf_token", ""),
-            "next_url": html_escape(request.get_full_path()) if request else ""}
-    rows = []
-    for article in articles:
-        collector = article.collector
-        if collector is not None and not isinstance(collector, str):
-            collector = collector.get_username()
-        inputs = (article.pk, article.subject, article.category, article.difficulty,
-                  article.word_count, article.source_date, collector, article.state,
-                  article.translator_id)
-        rows.append(memo_render("workflow/partials/available_row.html", {"article": article},
-                                inputs=inputs, fill=fill))
-    return SafeString("".join(rows))
-
-
 @register.simple_tag
 def filter_form(form, template_name: str) -> str:
     """A list's filter form, rendered once per distinct input (its values and choices)."""
@@ -178,7 +151,7 @@ def _lookup(item, compiled: tuple[tuple[str, ...], object]):
 
 @register.simple_tag(takes_context=True)
 def memo_each(context, items, template_name: str, name: str, keys: str, per_user: bool = False,
-              hourly: bool = False) -> str:
+              hourly: bool = False, return_here: bool = False) -> str:
     """Render ``template_name`` for each item (as ``name``), once per distinct content.
 
     ``keys`` lists, space-separated, every attribute path the partial reads (``pk subject
@@ -186,7 +159,8 @@ def memo_each(context, items, template_name: str, name: str, keys: str, per_user
     to now (``submitted_at|age``, ``deadline|days_left``); ``hourly`` adds the hour for
     anything else that changes with the clock; ``per_user`` adds the signed-in user (and
     passes ``user``) for partials that compare an item with them. The CSRF token is filled
-    in per request.
+    in per request, and with ``return_here`` the page's own address as ``next_url`` (forms
+    that come back to the list).
     """
     from ..fragments import memo_render
 
@@ -198,6 +172,9 @@ def memo_each(context, items, template_name: str, name: str, keys: str, per_user
     if per_user:
         extra += (getattr(user, "pk", None),)
     fill = {"csrf_token": context.get("csrf_token", "")}
+    if return_here:
+        request = context.get("request")
+        fill["next_url"] = escape(request.get_full_path()) if request else ""
     rows = []
     for item in items:
         inputs = (tuple(_lookup(item, path) for path in paths), extra)
