@@ -70,12 +70,11 @@ def glossary_list(request: HttpRequest) -> HttpResponse:
 
 def _term_form(request: HttpRequest, term: GlossaryTerm | None) -> HttpResponse:
     """Add (``term`` None) or edit a term: the form, and on a valid POST the service call."""
-    initial = {} if term is None else {
-        "source_term": term.source_term, "target_term": term.target_term, "note": term.note,
-        "case_sensitive": term.case_sensitive}
+    # the form's fields are the term's editable fields, named alike
+    initial = {} if term is None else {name: getattr(term, name) for name in TermForm.base_fields}
     form = TermForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        values = {key: form.cleaned_data[key] for key in ("source_term", "target_term", "note", "case_sensitive")}
+        values = form.cleaned_data
         try:
             if term is None:
                 saved = glossary.create_term(user=request.user, **values)
