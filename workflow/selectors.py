@@ -91,7 +91,7 @@ class Row(dict):
             raise AttributeError(name) from None
 
 
-_PEOPLE = {f"{role}__username": role for role in ("collector", "translator", "reviewer", "publisher")}
+_PEOPLE = {f"{role}__username": role for role in aggregates.ROLES}
 _STATE_LABELS = dict(ArticleState.choices)
 _DIFFICULTY_LABELS = dict(Difficulty.choices)
 
@@ -484,7 +484,7 @@ class LeaderRow:
     score: float
 
 
-def _first_counted_month(since: dt.datetime) -> dt.date:
+def first_counted_month(since: dt.datetime) -> dt.date:
     """Credits are counted per UTC calendar month: a period starts with its first month."""
     return since.astimezone(dt.UTC).date().replace(day=1)
 
@@ -512,7 +512,7 @@ def leaderboard(*, role: str = "", since: dt.datetime | None = None, limit: int 
         ]
     counts: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(ROLE_WEIGHTS, 0))
     for user_id, r, n in (
-        aggregates.ContributionCount.objects.filter(month__gte=_first_counted_month(since))
+        aggregates.ContributionCount.objects.filter(month__gte=first_counted_month(since))
         .values_list("user_id", "role").annotate(n=Sum("count")).order_by()
     ):
         counts[user_id][r] += n

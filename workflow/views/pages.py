@@ -124,7 +124,7 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
     return render(request, "workflow/leaderboard.html", {
         # read only when the cached table is missing ({% fragment %} in the template)
         "rows": SimpleLazyObject(lambda: selectors.leaderboard(role=role, since=since)),
-        "first_month": since.date().replace(day=1) if since else None,
+        "first_month": selectors.first_counted_month(since) if since else None,
         "role": role,
         "period": period,
         "roles": [(r, selectors.ROLE_LABELS.get(r, _("Combined"))) for r in LEADERBOARD_ROLES],
