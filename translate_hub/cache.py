@@ -24,7 +24,7 @@ from collections import OrderedDict
 from typing import Any
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -34,9 +34,27 @@ MAX_PENDING_INVALIDATIONS = 100_000
 OUTAGE = (RedisError, OSError)
 
 
+class ReusedClientRedisCacheClient(RedisCacheClient):
+    """Django builds a new ``redis.Redis`` object (parsers, callbacks, retry policy) for every
+    cache call; that cost a signed-in request about 0.3 ms, twice. A client only wraps its
+    connection pool and is thread-safe, so one per pool does."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, Any] = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
+
 class ResilientRedisCache(RedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
+        self._class = ReusedClientRedisCacheClient
         self._down_until = 0.0
         self._lock = threading.Lock()
         self._pending: OrderedDict[str, None] = OrderedDict()  # final keys to delete once back
