@@ -78,6 +78,29 @@ def english(settings) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _work_version_at_each_write(request) -> None:
+    """The work version's triggers run at COMMIT in production (workflow/aggregates.py); a
+    test runs in one transaction that never commits, so there they run at each write, and a
+    page requested after a change sees the version it moved. Tests with real commits
+    (``transaction=True``) keep the production timing."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None and "db" not in request.fixturenames:
+        return
+    if marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        return
+    if {"transactional_db", "live_server"} & set(request.fixturenames):
+        return
+    request.getfixturevalue("db")
+    from django.db import connection
+
+    from workflow import aggregates
+
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET CONSTRAINTS {', '.join(aggregates.PG_WORK_TRIGGERS)} IMMEDIATE")
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings) -> None:
     """PBKDF2 is slow on purpose (~0.3 s per test user); tests need no key stretching."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -57,7 +57,14 @@ def read_through(local: LocalLRU, key: str, render: Callable[[], object], *, tim
         value = None
     if value is None:
         value = render()
-        with contextlib.suppress(Exception):
-            cache.set(key, value, timeout)
-    local.put(key, value, timeout)
+        store(local, key, value, timeout=timeout)
+    else:
+        local.put(key, value, timeout)
     return value
+
+
+def store(local: LocalLRU, key: str, value: object, *, timeout: int) -> None:
+    """Put ``value`` in both levels (a cache outage leaves it in this process only)."""
+    with contextlib.suppress(Exception):
+        cache.set(key, value, timeout)
+    local.put(key, value, timeout)

@@ -16,6 +16,11 @@ What is kept
   published articles or any of their rows changes: the cache key of fragments that are the
   same for everyone (leaderboard, Atom feed), so a publish, withdrawal or admin edit
   invalidates them in the same transaction.
+* ``AggregateVersion("work")`` — a random token replaced by every write that can change
+  what the signed-in lists show (available articles, my work, the review queue): any new,
+  deleted or changed article except a draft save, and any new event (my work shows each
+  claim's last one). The lists' cached blocks carry it in their keys
+  (``workflow.templatetags.fragment_tags``).
 
 How they are kept
 -----------------
@@ -54,9 +59,15 @@ from django.db.models.functions import TruncMonth
 ROLES = ("collector", "translator", "reviewer", "publisher")
 PUBLISHED = "published"
 PUBLISHED_VERSION = "published"
+WORK_VERSION = "work"
 
 ARTICLE_TABLE = "articles_article"
 EXTRA_REVIEWERS_TABLE = "articles_article_extra_reviewers"
+EVENT_TABLE = "workflow_event"
+
+# What a draft save (autosave, every few seconds per translator) writes: no list shows them, so
+# writing only these leaves the work version alone — and the version row unlocked.
+DRAFT_COLUMNS = ("translation_markdown", "version", "updated_at")
 
 
 class StateCount(models.Model):
@@ -128,6 +139,17 @@ def published_version() -> int:
     """Changes whenever a published article (or the published set) changes; 0 before any."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT version FROM workflow_aggregateversion WHERE name = %s", [PUBLISHED_VERSION])
+        row = cursor.fetchone()
+    return row[0] if row else 0
+
+
+def work_version() -> int:
+    """Changes whenever what a signed-in list shows may have changed; 0 before any write.
+
+    Signed-in requests get it with the user (``workflow.auth_backend``) at no extra query.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version FROM workflow_aggregateversion WHERE name = %s", [WORK_VERSION])
         row = cursor.fetchone()
     return row[0] if row else 0
 
@@ -209,10 +231,10 @@ def _new_token(vendor: str) -> str:
     return "(floor(random() * 9000000000000000000))::bigint" if vendor == "postgresql" else "random()"
 
 
-def _bump_version(vendor: str) -> str:
+def _bump_version(vendor: str, name: str = PUBLISHED_VERSION) -> str:
     return (
         "INSERT INTO workflow_aggregateversion (name, version) "
-        f"VALUES ('{PUBLISHED_VERSION}', {_new_token(vendor)}) "
+        f"VALUES ('{name}', {_new_token(vendor)}) "
         "ON CONFLICT (name) DO UPDATE SET version = excluded.version"
     )
 
@@ -357,30 +379,122 @@ def _sqlite_sql() -> list[str]:
 
 
 def install_triggers(schema_editor) -> None:
+    drop_triggers(schema_editor)
+    vendor = schema_editor.connection.vendor
+    statements = _postgresql_sql() if vendor == "postgresql" else _sqlite_sql() if vendor == "sqlite" else []
+    for sql in statements:
+        schema_editor.execute(sql, params=None)
+
+
+def _drop(schema_editor, postgresql: list[str], sqlite_names: list[str]) -> None:
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        for sql in _PG_DROP + _postgresql_sql():
+        for sql in postgresql:
             schema_editor.execute(sql, params=None)
     elif vendor == "sqlite":
-        for name in _SQLITE_TRIGGERS:
+        for name in sqlite_names:
             schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}", params=None)
-        for sql in _sqlite_sql():
-            schema_editor.execute(sql, params=None)
 
 
 def drop_triggers(schema_editor) -> None:
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
-        for sql in _PG_DROP:
-            schema_editor.execute(sql, params=None)
-    elif vendor == "sqlite":
-        for name in _SQLITE_TRIGGERS:
-            schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}", params=None)
+    _drop(schema_editor, _PG_DROP, _SQLITE_TRIGGERS)
 
 
-# PostgreSQL trigger names on the articles table, for bulk loads that recount afterwards.
-PG_ARTICLE_TRIGGERS = ("th_article_aggregates", "th_article_aggregates_update")
+# --- The work version's triggers (migration 0005) --------------------------------------------
+#
+# On PostgreSQL they are constraint triggers deferred to COMMIT. The version row is one row
+# that every transition updates: bumped at the first write, its lock would be held to the
+# commit while the transaction goes on to lock StateCount and article rows, and two
+# transactions touching several articles (an import, a claim) could each hold what the other
+# waits for. Bumped at commit, it is the last lock taken and held only for the commit.
+# A transaction sees the old version until then, so nothing may render a work list inside a
+# transaction that writes (ATOMIC_REQUESTS is off; the services commit before views render).
+# Tests run in one transaction that never commits: tests/conftest.py makes these triggers
+# immediate there (``SET CONSTRAINTS … IMMEDIATE``), and tests/test_worklists.py checks the
+# deferred path with real commits.
+
+_PG_WORK_DROP = [
+    f"DROP TRIGGER IF EXISTS th_article_work_version ON {ARTICLE_TABLE}",
+    f"DROP TRIGGER IF EXISTS th_article_work_version_update ON {ARTICLE_TABLE}",
+    f"DROP TRIGGER IF EXISTS th_event_work_version ON {EVENT_TABLE}",
+    "DROP FUNCTION IF EXISTS th_bump_work_version()",
+]
+
+_SQLITE_WORK_TRIGGERS = [
+    "th_article_work_version_insert", "th_article_work_version_update",
+    "th_article_work_version_delete", "th_event_work_version",
+]
+
+
+_AT_COMMIT = "DEFERRABLE INITIALLY DEFERRED"
+
+
+def _pg_work_sql() -> list[str]:
+    draft = "'{" + ",".join(DRAFT_COLUMNS) + "}'::text[]"
+    return [
+        f"""
+        CREATE OR REPLACE FUNCTION th_bump_work_version() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            -- On every row, not once per transaction: where the triggers run immediately
+            -- (tests), a list rendered between two writes must see the version move again.
+            {_bump_version("postgresql", WORK_VERSION)};
+            RETURN NULL;
+        END;
+        $$;
+        """,
+        f"CREATE CONSTRAINT TRIGGER th_article_work_version AFTER INSERT OR DELETE ON {ARTICLE_TABLE} "
+        f"{_AT_COMMIT} FOR EACH ROW EXECUTE FUNCTION th_bump_work_version()",
+        # Every column but the draft's, so a column added later is covered without a new trigger.
+        f"CREATE CONSTRAINT TRIGGER th_article_work_version_update AFTER UPDATE ON {ARTICLE_TABLE} "
+        f"{_AT_COMMIT} FOR EACH ROW "
+        f"WHEN ((to_jsonb(OLD) - {draft}) IS DISTINCT FROM (to_jsonb(NEW) - {draft})) "
+        "EXECUTE FUNCTION th_bump_work_version()",
+        f"CREATE CONSTRAINT TRIGGER th_event_work_version AFTER INSERT ON {EVENT_TABLE} "
+        f"{_AT_COMMIT} FOR EACH ROW EXECUTE FUNCTION th_bump_work_version()",
+    ]
+
+
+def _sqlite_work_sql(article_columns: list[str]) -> list[str]:
+    bump = ("BEGIN INSERT INTO workflow_aggregateversion (name, version) "
+            f"VALUES ('{WORK_VERSION}', random()) "
+            "ON CONFLICT (name) DO UPDATE SET version = excluded.version; END")
+    watched = [c for c in article_columns if c not in DRAFT_COLUMNS]
+    changed = " OR ".join(f'OLD."{c}" IS NOT NEW."{c}"' for c in watched)
+    return [
+        f"CREATE TRIGGER th_article_work_version_insert AFTER INSERT ON {ARTICLE_TABLE} FOR EACH ROW {bump}",
+        f"CREATE TRIGGER th_article_work_version_delete AFTER DELETE ON {ARTICLE_TABLE} FOR EACH ROW {bump}",
+        # SQLite has no row-to-JSON: the columns as they are when the migration runs.
+        f"CREATE TRIGGER th_article_work_version_update AFTER UPDATE ON {ARTICLE_TABLE} FOR EACH ROW "
+        f"WHEN {changed} {bump}",
+        f"CREATE TRIGGER th_event_work_version AFTER INSERT ON {EVENT_TABLE} FOR EACH ROW {bump}",
+    ]
+
+
+def install_work_triggers(schema_editor) -> None:
+    connection_ = schema_editor.connection
+    drop_work_triggers(schema_editor)
+    if connection_.vendor == "postgresql":
+        statements = _pg_work_sql()
+    elif connection_.vendor == "sqlite":
+        with connection_.cursor() as cursor:
+            columns = [c.name for c in connection_.introspection.get_table_description(cursor, ARTICLE_TABLE)]
+        statements = _sqlite_work_sql(columns)
+    else:
+        return
+    for sql in statements:
+        schema_editor.execute(sql, params=None)
+
+
+def drop_work_triggers(schema_editor) -> None:
+    _drop(schema_editor, _PG_WORK_DROP, _SQLITE_WORK_TRIGGERS)
+
+
+# PostgreSQL trigger names per table, for bulk loads that recount afterwards.
+PG_ARTICLE_TRIGGERS = ("th_article_aggregates", "th_article_aggregates_update",
+                       "th_article_work_version", "th_article_work_version_update")
 PG_EXTRA_TRIGGERS = ("th_extra_reviewer_aggregates",)
+PG_EVENT_TRIGGERS = ("th_event_work_version",)
+PG_WORK_TRIGGERS = ("th_article_work_version", "th_article_work_version_update", "th_event_work_version")
 
 
 # --- Rebuilding and checking ------------------------------------------------------------------
@@ -417,6 +531,13 @@ def bump_published_version(*, using: str = "default") -> None:
     )
 
 
+def bump_work_version(*, using: str = "default") -> None:
+    """For writers that load with the triggers off (the bulk seeder, a recount)."""
+    AggregateVersion.objects.using(using).update_or_create(
+        name=WORK_VERSION, defaults={"version": secrets.randbits(62)}
+    )
+
+
 def recount(*, using: str = "default") -> None:
     """Rebuild every counter from the tables, in one transaction (writers wait meanwhile)."""
     from django.db import connections
@@ -430,6 +551,7 @@ def recount(*, using: str = "default") -> None:
         for sql in _recount_sql(conn.vendor):
             cursor.execute(sql)
         bump_published_version(using=using)
+        bump_work_version(using=using)
 
 
 @dataclass

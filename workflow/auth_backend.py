@@ -1,38 +1,68 @@
+# SQL here is assembled from the user model's metadata and this module's constants, never
+# from input: S608 does not apply.
+# ruff: noqa: S608
 """Django's ModelBackend, with what every signed-in page asks about the user read alongside.
 
 Each signed-in page reads the user (the auth middleware), their groups (navigation and
-permissions: ``workflow.permissions.role_names``) and their unread notifications (the bell in
-the header), and the work pages show their open claims. ``get_user`` here reads the groups and
-both counts in one plain query right after the user — two queries instead of four, and no ORM
-query building for the second — and stores them where ``role_names``, the notification context
-and ``selectors.open_claims_of`` look first. Authentication itself is ModelBackend's, unchanged.
+permissions: ``workflow.permissions.role_names``), their unread notifications (the bell in
+the header), their open claims (the work pages) and the work version (the key of the work
+lists' cached blocks, ``workflow.aggregates.work_version``). ``get_user`` here reads all of it
+in one plain query — one round trip instead of five, and no ORM query building — and stores
+the extras where ``role_names``, the notification context, ``selectors.open_claims_of`` and
+the ``{% worklist %}`` tag look first. Authentication itself is ModelBackend's, unchanged.
 """
 
 from __future__ import annotations
 
+from functools import cache
+
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import ValidationError
 from django.db import connection
 
-from . import permissions
+from . import aggregates, permissions
 
-_GROUPS_AND_COUNTS = (
-    "SELECT 'group', g.name, 0 FROM auth_user_groups ug JOIN auth_group g ON g.id = ug.group_id "
-    "WHERE ug.user_id = %s "
-    "UNION ALL SELECT 'unread', NULL, COUNT(*) FROM workflow_notification WHERE user_id = %s AND read_at IS NULL "
-    "UNION ALL SELECT 'claims', NULL, COUNT(*) FROM workflow_claim WHERE user_id = %s AND ended_at IS NULL"
-)
+# Group names joined with the ASCII unit separator, which no name typed in the admin carries.
+_SEPARATOR = "\x1f"
+
+
+@cache
+def _user_query(vendor: str) -> str:
+    """The user's row with the extras as named columns (``raw()`` sets them as attributes)."""
+    User = get_user_model()
+    table = User._meta.db_table
+    pk = User._meta.pk.column
+    join = (f"string_agg(g.name, '{_SEPARATOR}')" if vendor == "postgresql"
+            else f"group_concat(g.name, '{_SEPARATOR}')")
+    return (
+        "SELECT u.*, "
+        f"(SELECT {join} FROM auth_user_groups ug JOIN auth_group g ON g.id = ug.group_id "
+        f'WHERE ug.user_id = u."{pk}") AS th_groups, '
+        f'(SELECT COUNT(*) FROM workflow_notification n WHERE n.user_id = u."{pk}" AND n.read_at IS NULL) '
+        "AS th_unread, "
+        f'(SELECT COUNT(*) FROM workflow_claim c WHERE c.user_id = u."{pk}" AND c.ended_at IS NULL) '
+        "AS th_claims, "
+        f"(SELECT v.version FROM workflow_aggregateversion v WHERE v.name = '{aggregates.WORK_VERSION}') "
+        "AS th_work_version "
+        f'FROM "{table}" u WHERE u."{pk}" = %s'
+    )
 
 
 class WorkflowModelBackend(ModelBackend):
     def get_user(self, user_id):
-        user = super().get_user(user_id)
-        if user is None:
+        User = get_user_model()
+        try:
+            user_id = User._meta.pk.to_python(user_id)
+        except ValidationError:  # a mangled session: signed out, as ModelBackend leaves it
             return None
-        with connection.cursor() as cursor:
-            cursor.execute(_GROUPS_AND_COUNTS, [user.pk, user.pk, user.pk])
-            rows = cursor.fetchall()
-        setattr(user, permissions._CACHE_ATTR, frozenset(name for kind, name, _n in rows if kind == "group"))
-        counts = {kind: n for kind, _name, n in rows if kind != "group"}
-        user.unread_notifications_count = counts.get("unread", 0)
-        user.open_claims_count = counts.get("claims", 0)
+        # raw() applies the database's converters (SQLite's dates and booleans) like .get().
+        user = next(iter(User._default_manager.raw(_user_query(connection.vendor), [user_id])), None)
+        if user is None or not self.user_can_authenticate(user):
+            return None
+        groups = user.th_groups
+        setattr(user, permissions._CACHE_ATTR, frozenset(groups.split(_SEPARATOR)) if groups else frozenset())
+        user.unread_notifications_count = user.th_unread
+        user.open_claims_count = user.th_claims
+        user.work_version = user.th_work_version or 0
         return user

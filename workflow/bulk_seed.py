@@ -451,6 +451,7 @@ class BulkSeeder:
                 return []
             pairs = [(aggregates.ARTICLE_TABLE, t) for t in aggregates.PG_ARTICLE_TRIGGERS]
             pairs += [(aggregates.EXTRA_REVIEWERS_TABLE, t) for t in aggregates.PG_EXTRA_TRIGGERS]
+            pairs += [(aggregates.EVENT_TABLE, t) for t in aggregates.PG_EVENT_TRIGGERS]
             for table, trigger in pairs:
                 cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
         return pairs

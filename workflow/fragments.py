@@ -14,13 +14,17 @@ fragment instead of failing the page.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 
+from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
-from translate_hub.lru import LocalLRU, read_through
+from translate_hub.lru import LocalLRU, read_through, store
 
 from . import aggregates
 
@@ -59,11 +63,69 @@ def cached_html(cache_key: str, render: Callable[[], str], *, timeout: int = DEF
     return SafeString(cached(cache_key, lambda: str(render()), timeout=timeout, local=local))
 
 
-# --- Rendering memoized by its inputs ---------------------------------------------------------
+# --- Values filled in per request -------------------------------------------------------------
 
 
-def _placeholder(name: str) -> str:
+def placeholder(name: str) -> str:
     return f"memo-fill-{name}-5f0c1e"
+
+
+def fill_in(html: str, values: dict[str, object]) -> str:
+    """``html`` with each placeholder replaced by its (already escaped) value. A value is
+    turned into text only when its placeholder occurs: the CSRF token is lazy, and asking
+    for it on a page without forms would set the cookie for nothing."""
+    for name, value in values.items():
+        mark = placeholder(name)
+        if mark in html:
+            html = html.replace(mark, str(value))
+    return html
+
+
+# --- Relative times in cached HTML ---------------------------------------------------------------
+#
+# "3 hours", "2 days left": text that changes with the clock, not with the data. A cached
+# block records the earliest moment any of its relative times would read differently, and
+# is rendered again from then on — exact, where keying by the hour would show "0 hours" for
+# up to an hour too long.
+
+_horizon: ContextVar[list[dt.datetime] | None] = ContextVar("fragment_horizon", default=None)
+
+
+@contextlib.contextmanager
+def horizon() -> Iterator[list[dt.datetime]]:
+    """Collect :func:`changes_at` moments reported while the block renders."""
+    moments: list[dt.datetime] = []
+    token = _horizon.set(moments)
+    try:
+        yield moments
+    finally:
+        _horizon.reset(token)
+
+
+def changes_at(moment: dt.datetime) -> None:
+    """A relative-time filter's text changes at ``moment`` (for the block being cached, if any)."""
+    moments = _horizon.get()
+    if moments is not None:
+        moments.append(moment)
+
+
+def cached_block(cache_key: str, render: Callable[[], str], *, values: dict[str, object],
+                 timeout: int = DEFAULT_TIMEOUT) -> SafeString:
+    """A block cached under ``cache_key`` until the first of its relative times changes;
+    ``render`` leaves placeholders for ``values``, filled in per request (:func:`fill_in`)."""
+    def render_timed() -> tuple[dt.datetime | None, str]:
+        with horizon() as moments:
+            html = str(render())
+        return (min(moments) if moments else None), html
+
+    until, html = cached(cache_key, render_timed, timeout=timeout)
+    if until is not None and timezone.now() >= until:
+        until, html = entry = render_timed()
+        store(_local, cache_key, entry, timeout=timeout)
+    return SafeString(fill_in(html, values))
+
+
+# --- Rendering memoized by its inputs ---------------------------------------------------------
 
 
 def memo_render(template_name: str, context: dict, *, inputs: object,
@@ -78,12 +140,10 @@ def memo_render(template_name: str, context: dict, *, inputs: object,
     """
     from django.template.loader import render_to_string
 
-    fill = fill or {}
-    digest = hashlib.sha256(repr((inputs, sorted(fill))).encode()).hexdigest()[:32]
+    values = fill or {}
+    digest = hashlib.sha256(repr((inputs, sorted(values))).encode()).hexdigest()[:32]
     cache_key = f"memo:{template_name}:{get_language()}:{digest}"
     html = cached(cache_key, lambda: render_to_string(
-        template_name, {**context, **{name: _placeholder(name) for name in fill}}),
+        template_name, {**context, **{name: placeholder(name) for name in values}}),
         timeout=timeout, local=ROWS)
-    for name, value in fill.items():
-        html = html.replace(_placeholder(name), str(value))
-    return SafeString(html)
+    return SafeString(fill_in(html, values))

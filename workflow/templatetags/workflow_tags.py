@@ -15,6 +15,7 @@ from articles.models import Category
 from articles.rendering import render_markdown_cached
 
 from .. import selectors
+from ..fragments import changes_at
 from ..urlcache import reverse_one
 
 register = template.Library()
@@ -69,7 +70,9 @@ def age(when: dt.datetime | None) -> str:
     delta = timezone.now() - when
     if delta < dt.timedelta(days=1):
         hours = max(0, int(delta.total_seconds() // 3600))
+        changes_at(when + dt.timedelta(hours=hours + 1))
         return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
+    changes_at(when + dt.timedelta(days=delta.days + 1))
     return ngettext("%(n)d day", "%(n)d days", delta.days) % {"n": delta.days}
 
 
@@ -80,6 +83,8 @@ def days_left(when: dt.datetime | None) -> str:
     delta = when - timezone.now()
     if delta.total_seconds() < 0:
         return _("overdue")
+    # n days left while the deadline is at least n days away; overdue from the deadline on.
+    changes_at(when - dt.timedelta(days=delta.days) if delta.days else when)
     return ngettext("%(n)d day left", "%(n)d days left", delta.days) % {"n": delta.days}
 
 
@@ -151,13 +156,13 @@ def _lookup(item, compiled: tuple[tuple[str, ...], object]):
 
 @register.simple_tag(takes_context=True)
 def memo_each(context, items, template_name: str, name: str, keys: str, per_user: bool = False,
-              hourly: bool = False, return_here: bool = False) -> str:
+              return_here: bool = False) -> str:
     """Render ``template_name`` for each item (as ``name``), once per distinct content.
 
     ``keys`` lists, space-separated, every attribute path the partial reads (``pk subject
     translator.username``), with the filter applied where the partial shows a time relative
-    to now (``submitted_at|age``, ``deadline|days_left``); ``hourly`` adds the hour for
-    anything else that changes with the clock; ``per_user`` adds the signed-in user (and
+    to now (``submitted_at|age``, ``deadline|days_left``: those filters also tell a
+    cached {% worklist %} block when they change); ``per_user`` adds the signed-in user (and
     passes ``user``) for partials that compare an item with them. The CSRF token is filled
     in per request, and with ``return_here`` the page's own address as ``next_url`` (forms
     that come back to the list).
@@ -166,15 +171,12 @@ def memo_each(context, items, template_name: str, name: str, keys: str, per_user
 
     paths = [_compile_path(path) for path in keys.split()]
     user = context.get("user")
-    extra: tuple = ()
-    if hourly:
-        extra += (timezone.now().strftime("%Y%m%d%H"),)
-    if per_user:
-        extra += (getattr(user, "pk", None),)
+    extra = (getattr(user, "pk", None),) if per_user else ()
     fill = {"csrf_token": context.get("csrf_token", "")}
     if return_here:
+        # Inside a cached {% worklist %} block the page's address is itself a placeholder.
         request = context.get("request")
-        fill["next_url"] = escape(request.get_full_path()) if request else ""
+        fill["next_url"] = context.get("next_url") or (escape(request.get_full_path()) if request else "")
     rows = []
     for item in items:
         inputs = (tuple(_lookup(item, path) for path in paths), extra)

@@ -132,14 +132,21 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
     })
 
 
+# The three work lists render inside {% worklist %}: their data is lazy, read only when the
+# cached block is missing or out of date, so most requests run no list query at all.
+
+
 @signed_in
 @require_GET
 def available_list(request: HttpRequest) -> HttpResponse:
-    form = AvailableFilterForm(request.GET or None)
-    qs, order = selectors.available_articles(**form.filters())
-    page = selectors.keyset_page(qs, order=order, cursor=request.GET.get("cursor"), size=_page_size())
+    def listing() -> dict:
+        form = AvailableFilterForm(request.GET or None)
+        qs, order = selectors.available_articles(**form.filters())
+        page = selectors.keyset_page(qs, order=order, cursor=request.GET.get("cursor"), size=_page_size())
+        return {"form": form, "page": page}
+
     return render(request, "workflow/available_list.html", {
-        "form": form, "page": page,
+        "listing": SimpleLazyObject(listing),
         "open_claims": selectors.open_claims_of(request.user),
         "max_claims": settings.MAX_OPEN_CLAIMS,
         "claim_days": settings.CLAIM_DAYS,
@@ -150,7 +157,7 @@ def available_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def my_work(request: HttpRequest) -> HttpResponse:
     return render(request, "workflow/my_work.html", {
-        "work": selectors.my_work(request.user),
+        "work": SimpleLazyObject(lambda: selectors.my_work(request.user)),
         "open_claims": selectors.open_claims_of(request.user),
         "max_claims": settings.MAX_OPEN_CLAIMS,
     })
@@ -161,12 +168,16 @@ def my_work(request: HttpRequest) -> HttpResponse:
 def review_queue(request: HttpRequest) -> HttpResponse:
     if not permissions.is_reviewer(request.user):
         return forbidden(request, _("Only reviewers can see the review queue."))
-    qs, order = selectors.review_queue()
-    page = selectors.keyset_page(qs, order=order, cursor=request.GET.get("cursor"), size=_page_size())
-    return render(request, "workflow/review_queue.html", {
-        "page": page, "in_review": selectors.in_review(), "now": timezone.now(),
-        "in_review_total": selectors.total(ArticleState.IN_REVIEW),
-    })
+
+    def queue() -> dict:
+        qs, order = selectors.review_queue()
+        return {
+            "page": selectors.keyset_page(qs, order=order, cursor=request.GET.get("cursor"), size=_page_size()),
+            "in_review": selectors.in_review(),
+            "in_review_total": selectors.total(ArticleState.IN_REVIEW),
+        }
+
+    return render(request, "workflow/review_queue.html", {"queue": SimpleLazyObject(queue)})
 
 
 def translate_context(article, *, form=None, conflict=None) -> dict:
