@@ -67,6 +67,21 @@ TARGET_CYCLES = 100
 TARGET_GROWTH = 0.20
 
 
+def cpu_seconds() -> float:
+    """A fixed pure-Python loop, best of three: this machine's speed today. Its cores are
+    shared with other guests and their speed has varied threefold between days, so absolute
+    figures from two runs compare only next to this number (the ratios to the bare view
+    hardly move with it)."""
+    def loop() -> float:
+        started = time.perf_counter()
+        total = 0
+        for i in range(5_000_000):
+            total += i
+        return time.perf_counter() - started
+
+    return min(loop() for _ in range(3))
+
+
 def log(message: str) -> None:
     print(f"[{dt.datetime.now():%H:%M:%S}] {message}", flush=True)
 
@@ -437,8 +452,9 @@ def main() -> None:
     load_before = os.getloadavg()
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                             text=True, check=False).stdout.strip()
+    calibration = cpu_seconds()
     log(f"bench/http on {os.cpu_count()} cores, load {load_before[0]:.2f} {load_before[1]:.2f} "
-        f"{load_before[2]:.2f}, commit {commit}")
+        f"{load_before[2]:.2f}, commit {commit}, 5M-step Python loop {calibration:.2f} s")
     static_root = Path(tempfile.mkdtemp(prefix="bench-static-"))
     servers: list[Server] = []
     try:
@@ -463,11 +479,13 @@ def main() -> None:
     lines = report(runs)
     header = (f"{started:%Y-%m-%d %H:%M %Z}, commit {commit}, {os.cpu_count()} cores, "
               f"{args.connections} connections, gzip {'off' if args.no_gzip else 'on'}, "
-              f"load average before {load_before[0]:.2f} / after {load_after[0]:.2f}")
+              f"load average before {load_before[0]:.2f} / after {load_after[0]:.2f}, "
+              f"5M-step Python loop {calibration:.2f} s before / {cpu_seconds():.2f} s after")
     print("\n" + header + "\n".join(lines))
     if args.json:
         Path(args.json).write_text(json.dumps({"when": started.isoformat(), "commit": commit, "load_before": load_before,
-                                               "load_after": load_after, "args": vars(args), "runs": runs}, indent=2))
+                                               "load_after": load_after, "loop_seconds": calibration,
+                                               "args": vars(args), "runs": runs}, indent=2))
 
 
 if __name__ == "__main__":
