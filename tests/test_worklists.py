@@ -113,6 +113,30 @@ def test_a_rolled_back_write_leaves_the_version_as_it_was(people):
     assert aggregates.work_version() != before
 
 
+def _version_row_writes() -> int:
+    """Writes to the version rows so far in this transaction (PostgreSQL counts them live)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT n_tup_ins + n_tup_upd FROM pg_stat_xact_user_tables "
+                       "WHERE relname = 'workflow_aggregateversion'")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.postgres
+def test_the_version_row_is_written_once_per_read_not_once_per_row(people):
+    """Updating one row again and again in one transaction leaves a version behind each time
+    that the next update walks past: an import's thousands of articles must not do that."""
+    articles = [ArticleFactory() for _ in range(30)]
+    aggregates.work_version()
+    before = _version_row_writes()
+    for article in articles:
+        Article.objects.filter(pk=article.pk).update(word_count=article.word_count + 1)
+    assert _version_row_writes() - before == 1
+    first = aggregates.work_version()  # read: the next write must move it again
+    Article.objects.filter(pk=articles[0].pk).update(word_count=1)
+    assert _version_row_writes() - before == 2
+    assert aggregates.work_version() != first
+
+
 @pytest.mark.django_db(transaction=True)
 def test_in_production_the_version_moves_when_the_writing_transaction_commits():
     """The triggers run at COMMIT (tests/conftest.py makes them immediate for the other tests):

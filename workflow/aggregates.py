@@ -60,6 +60,7 @@ ROLES = ("collector", "translator", "reviewer", "publisher")
 PUBLISHED = "published"
 PUBLISHED_VERSION = "published"
 WORK_VERSION = "work"
+WORK_BUMPED_SETTING = "translate_hub.work_version_bumped"
 
 ARTICLE_TABLE = "articles_article"
 EXTRA_REVIEWERS_TABLE = "articles_article_extra_reviewers"
@@ -143,15 +144,24 @@ def published_version() -> int:
     return row[0] if row else 0
 
 
+def work_version_columns(vendor: str, alias: str = "work_version") -> str:
+    """SELECT columns: the work version as ``alias`` and, on PostgreSQL, one that tells the
+    triggers it was read (so the next write in this transaction moves it again)."""
+    sql = f"(SELECT v.version FROM workflow_aggregateversion v WHERE v.name = '{WORK_VERSION}') AS {alias}"
+    if vendor == "postgresql":
+        sql += f", set_config('{WORK_BUMPED_SETTING}', '', true) AS {alias}_read"
+    return sql
+
+
 def work_version() -> int:
     """Changes whenever what a signed-in list shows may have changed; 0 before any write.
 
     Signed-in requests get it with the user (``workflow.auth_backend``) at no extra query.
     """
     with connection.cursor() as cursor:
-        cursor.execute("SELECT version FROM workflow_aggregateversion WHERE name = %s", [WORK_VERSION])
+        cursor.execute(f"SELECT {work_version_columns(connection.vendor)}")
         row = cursor.fetchone()
-    return row[0] if row else 0
+    return row[0] or 0
 
 
 def state_counts() -> dict[tuple[str, str], int]:
@@ -435,9 +445,15 @@ def _pg_work_sql() -> list[str]:
         f"""
         CREATE OR REPLACE FUNCTION th_bump_work_version() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-            -- On every row, not once per transaction: where the triggers run immediately
-            -- (tests), a list rendered between two writes must see the version move again.
-            {_bump_version("postgresql", WORK_VERSION)};
+            -- Once, until the version is read again in this transaction (the readers reset the
+            -- flag): at commit that is once per transaction, and where the triggers run at each
+            -- write (tests) a list read between two writes still sees the second one move it.
+            -- Not on every row: a transaction's updates of one row pile up versions that each
+            -- next update walks past (an import's thousands of rows would take quadratic time).
+            IF current_setting('{WORK_BUMPED_SETTING}', true) IS DISTINCT FROM 'on' THEN
+                PERFORM set_config('{WORK_BUMPED_SETTING}', 'on', true);
+                {_bump_version("postgresql", WORK_VERSION)};
+            END IF;
             RETURN NULL;
         END;
         $$;

@@ -43,8 +43,7 @@ def _user_query(vendor: str) -> str:
         "AS th_unread, "
         f'(SELECT COUNT(*) FROM workflow_claim c WHERE c.user_id = u."{pk}" AND c.ended_at IS NULL) '
         "AS th_claims, "
-        f"(SELECT v.version FROM workflow_aggregateversion v WHERE v.name = '{aggregates.WORK_VERSION}') "
-        "AS th_work_version "
+        f"{aggregates.work_version_columns(vendor, 'th_work_version')} "
         f'FROM "{table}" u WHERE u."{pk}" = %s'
     )
 
