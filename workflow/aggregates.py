@@ -471,9 +471,7 @@ def _pg_work_sql() -> list[str]:
 
 
 def _sqlite_work_sql(article_columns: list[str]) -> list[str]:
-    bump = ("BEGIN INSERT INTO workflow_aggregateversion (name, version) "
-            f"VALUES ('{WORK_VERSION}', random()) "
-            "ON CONFLICT (name) DO UPDATE SET version = excluded.version; END")
+    bump = f"BEGIN {_bump_version('sqlite', WORK_VERSION)}; END"
     watched = [c for c in article_columns if c not in DRAFT_COLUMNS]
     changed = " OR ".join(f'OLD."{c}" IS NOT NEW."{c}"' for c in watched)
     return [
@@ -541,17 +539,13 @@ def _recount_sql(vendor: str) -> list[str]:
     ]
 
 
-def bump_published_version(*, using: str = "default") -> None:
-    AggregateVersion.objects.using(using).update_or_create(
-        name=PUBLISHED_VERSION, defaults={"version": secrets.randbits(62)}
-    )
-
-
-def bump_work_version(*, using: str = "default") -> None:
-    """For writers that load with the triggers off (the bulk seeder, a recount)."""
-    AggregateVersion.objects.using(using).update_or_create(
-        name=WORK_VERSION, defaults={"version": secrets.randbits(62)}
-    )
+def bump_versions(*, using: str = "default") -> None:
+    """New published and work versions, for writers that load with the triggers off (the
+    bulk seeder, a recount)."""
+    for name in (PUBLISHED_VERSION, WORK_VERSION):
+        AggregateVersion.objects.using(using).update_or_create(
+            name=name, defaults={"version": secrets.randbits(62)}
+        )
 
 
 def recount(*, using: str = "default") -> None:
@@ -566,8 +560,7 @@ def recount(*, using: str = "default") -> None:
             cursor.execute(f"LOCK TABLE {ARTICLE_TABLE}, {EXTRA_REVIEWERS_TABLE} IN SHARE MODE")
         for sql in _recount_sql(conn.vendor):
             cursor.execute(sql)
-        bump_published_version(using=using)
-        bump_work_version(using=using)
+        bump_versions(using=using)
 
 
 @dataclass
