@@ -504,11 +504,11 @@ def drop_work_triggers(schema_editor) -> None:
 
 
 # PostgreSQL trigger names per table, for bulk loads that recount afterwards.
-PG_ARTICLE_TRIGGERS = ("th_article_aggregates", "th_article_aggregates_update",
-                       "th_article_work_version", "th_article_work_version_update")
-PG_EXTRA_TRIGGERS = ("th_extra_reviewer_aggregates",)
+_PG_ARTICLE_WORK_TRIGGERS = ("th_article_work_version", "th_article_work_version_update")
 PG_EVENT_TRIGGERS = ("th_event_work_version",)
-PG_WORK_TRIGGERS = ("th_article_work_version", "th_article_work_version_update", "th_event_work_version")
+PG_WORK_TRIGGERS = _PG_ARTICLE_WORK_TRIGGERS + PG_EVENT_TRIGGERS
+PG_ARTICLE_TRIGGERS = ("th_article_aggregates", "th_article_aggregates_update", *_PG_ARTICLE_WORK_TRIGGERS)
+PG_EXTRA_TRIGGERS = ("th_extra_reviewer_aggregates",)
 
 
 # --- Rebuilding and checking ------------------------------------------------------------------
