@@ -78,8 +78,8 @@ def english(settings) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _work_version_at_each_write(request) -> None:
-    """The work version's triggers run at COMMIT in production (workflow/aggregates.py); a
+def _versions_at_each_write(request) -> None:
+    """The work and links versions' triggers run at COMMIT in production (workflow/aggregates.py); a
     test runs in one transaction that never commits, so there they run at each write, and a
     page requested after a change sees the version it moved. Tests with real commits
     (``transaction=True``) keep the production timing."""
@@ -97,7 +97,7 @@ def _work_version_at_each_write(request) -> None:
 
     if connection.vendor == "postgresql" and connection.in_atomic_block:
         with connection.cursor() as cursor:
-            cursor.execute(f"SET CONSTRAINTS {', '.join(aggregates.PG_WORK_TRIGGERS)} IMMEDIATE")
+            cursor.execute(f"SET CONSTRAINTS {', '.join(aggregates.PG_DEFERRED_TRIGGERS)} IMMEDIATE")
 
 
 @pytest.fixture(autouse=True)

@@ -4,16 +4,19 @@ the source/translation comparison on the translate and review pages, the admin r
 from __future__ import annotations
 
 import pytest
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 import articles.tasks  # noqa: F401 - registers the job handlers, as in a worker
 from articles import jobs
-from articles.link_services import record_article_links
-from articles.models import ArticleState, Job, LinkStatus
+from articles.link_services import check_article_links, record_article_links
+from articles.models import Article, ArticleState, Job, LinkStatus
 from tests.factories import ArticleFactory, make_user, set_translation
 from tests.httpfixtures import LocalHTTPServer
-from workflow import services
+from workflow import aggregates, fragments, services
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -106,6 +109,86 @@ def test_unsafe_urls_in_a_report_are_not_clickable(client, server, people):
     client.force_login(people["cora"])
     page = detail(client, article)
     assert 'href="javascript:' not in page and "<code>javascript:alert(1)</code>" in page
+
+
+# --- the cached report (under the links version) ------------------------------------------------
+
+
+def report_of(client, article) -> str:
+    page = detail(client, article)
+    start = page.index('id="links"')
+    return page[start:page.index("</section>", start)]
+
+
+def test_the_cached_report_follows_every_change_behind_it(client, server, people):
+    fragments.clear_local()
+    article = article_with_links(server, people)
+    other = ArticleFactory(source_markdown=f"The [same page]({server.url('/dead')}).\n")
+    record_article_links(article=other)
+    reader = Client(HTTP_ACCEPT_LANGUAGE="en")  # someone who may read it but not check it
+    reader.force_login(people["sam"])
+    assert "Not checked yet: 2" in report_of(reader, article)
+    with CaptureQueriesContext(connection) as queries:
+        assert "Not checked yet: 2" in report_of(reader, article)
+    assert not [q["sql"] for q in queries if "articles_articlelink" in q["sql"]]  # a hit reads no link
+
+    # Checking another article that links the same address changes this report too.
+    check_article_links(article=other)
+    report = report_of(reader, article)
+    assert "Broken: 1" in report and "Not checked yet: 1" in report
+
+    # A check queued from the page shows as running, then its results.
+    client.force_login(people["cora"])
+    client.post(reverse("articles:check_links", args=[article.pk]))
+    assert "Checking the links" in report_of(reader, article)
+    assert jobs.run_job(Job.objects.get(kind=Job.Kind.CHECK_LINKS).pk) == "done"
+    report = report_of(reader, article)
+    assert "Checking the links" not in report and "Broken: 1" in report and "OK: 1" in report
+
+    # A link added to the source, recorded; a status corrected by hand.
+    Article.objects.filter(pk=article.pk).update(
+        source_markdown=article.source_markdown + f"\nAnd [a new one]({server.url('/new')}).\n")
+    article.refresh_from_db()
+    record_article_links(article=article)
+    assert server.url("/new") in report_of(reader, article)
+    LinkStatus.objects.filter(url=server.url("/dead")).update(result="ok", status_code=200)
+    assert "Broken" not in report_of(reader, article)
+
+    # Who may ask for a check is part of the key: the same version, two answers.
+    check = reverse("articles:check_links", args=[article.pk])
+    assert f'action="{check}"' in report_of(client, article)
+    assert f'action="{check}"' not in report_of(reader, article)
+
+
+def test_jobs_that_are_not_link_checks_leave_the_links_version_alone(people):
+    article = ArticleFactory()
+    before = aggregates.links_version()
+    job = Job.objects.create(kind=Job.Kind.FETCH, article=article)
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING)
+    assert aggregates.links_version() == before
+    check = Job.objects.create(kind=Job.Kind.CHECK_LINKS, article=article)
+    after_queued = aggregates.links_version()
+    assert after_queued != before
+    Job.objects.filter(pk=check.pk).update(attempts=1)  # neither its state nor its article
+    assert aggregates.links_version() == after_queued
+    Job.objects.filter(pk=check.pk).update(status=Job.Status.DONE)
+    assert aggregates.links_version() != after_queued
+
+
+@pytest.mark.postgres  # SQLite triggers cannot be deferred: there the version moves at each write
+@pytest.mark.django_db(transaction=True)
+def test_in_production_the_links_version_moves_when_the_check_commits(server):
+    article = ArticleFactory(source_markdown=f"[dead]({server.url('/dead')})\n")
+    record_article_links(article=article)
+    before = aggregates.links_version()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        LinkStatus.objects.update(result="broken")
+        raise RuntimeError
+    assert aggregates.links_version() == before
+    with transaction.atomic():
+        LinkStatus.objects.update(result="broken")
+        assert aggregates.links_version() == before  # moved at COMMIT, with the rows it stands for
+    assert aggregates.links_version() != before
 
 
 # --- comparison on translate and review pages ---------------------------------------------------

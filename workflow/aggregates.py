@@ -21,6 +21,13 @@ What is kept
   deleted or changed article except a draft save, and any new event (my work shows each
   claim's last one). The lists' cached blocks carry it in their keys
   (``workflow.templatetags.fragment_tags``).
+* ``AggregateVersion("links")`` — a random token replaced by every write that can change an
+  article's link report: its links (``articles_articlelink``), their check results
+  (``articles_linkstatus``, shared by every article that links the same address) and its
+  link-check jobs being queued, started or finished. The article page's cached report
+  carries it in its key (``articles.templatetags.article_links``). One token for all
+  articles: a check of one address may change thousands of reports, and a check run moves
+  it once per transaction.
 
 How they are kept
 -----------------
@@ -61,6 +68,8 @@ PUBLISHED = "published"
 PUBLISHED_VERSION = "published"
 WORK_VERSION = "work"
 WORK_BUMPED_SETTING = "translate_hub.work_version_bumped"
+LINKS_VERSION = "links"
+LINKS_BUMPED_SETTING = "translate_hub.links_version_bumped"
 
 ARTICLE_TABLE = "articles_article"
 EXTRA_REVIEWERS_TABLE = "articles_article_extra_reviewers"
@@ -144,13 +153,24 @@ def published_version() -> int:
     return row[0] if row else 0
 
 
-def work_version_columns(vendor: str, alias: str = "work_version") -> str:
-    """SELECT columns: the work version as ``alias`` and, on PostgreSQL, one that tells the
+def _version_columns(vendor: str, name: str, setting: str, alias: str) -> str:
+    """SELECT columns: version ``name`` as ``alias`` and, on PostgreSQL, one that tells its
     triggers it was read (so the next write in this transaction moves it again)."""
-    sql = f"(SELECT v.version FROM workflow_aggregateversion v WHERE v.name = '{WORK_VERSION}') AS {alias}"
+    sql = f"(SELECT v.version FROM workflow_aggregateversion v WHERE v.name = '{name}') AS {alias}"
     if vendor == "postgresql":
-        sql += f", set_config('{WORK_BUMPED_SETTING}', '', true) AS {alias}_read"
+        sql += f", set_config('{setting}', '', true) AS {alias}_read"
     return sql
+
+
+def _read_version(name: str, setting: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {_version_columns(connection.vendor, name, setting, 'version')}")
+        row = cursor.fetchone()
+    return row[0] or 0
+
+
+def work_version_columns(vendor: str, alias: str = "work_version") -> str:
+    return _version_columns(vendor, WORK_VERSION, WORK_BUMPED_SETTING, alias)
 
 
 def work_version() -> int:
@@ -158,10 +178,13 @@ def work_version() -> int:
 
     Signed-in requests get it with the user (``workflow.auth_backend``) at no extra query.
     """
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {work_version_columns(connection.vendor)}")
-        row = cursor.fetchone()
-    return row[0] or 0
+    return _read_version(WORK_VERSION, WORK_BUMPED_SETTING)
+
+
+def links_version() -> int:
+    """Changes whenever any article's link report may have changed (its links, their check
+    results, a link check queued or finished); 0 before any write."""
+    return _read_version(LINKS_VERSION, LINKS_BUMPED_SETTING)
 
 
 def state_counts() -> dict[tuple[str, str], int]:
@@ -439,25 +462,29 @@ _SQLITE_WORK_TRIGGERS = [
 _AT_COMMIT = "DEFERRABLE INITIALLY DEFERRED"
 
 
-def _pg_work_sql() -> list[str]:
-    draft = "'{" + ",".join(DRAFT_COLUMNS) + "}'::text[]"
-    return [
-        f"""
-        CREATE OR REPLACE FUNCTION th_bump_work_version() RETURNS trigger LANGUAGE plpgsql AS $$
+def _pg_bump_function(function: str, name: str, setting: str) -> str:
+    return f"""
+        CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
             -- Once, until the version is read again in this transaction (the readers reset the
             -- flag): at commit that is once per transaction, and where the triggers run at each
             -- write (tests) a list read between two writes still sees the second one move it.
             -- Not on every row: a transaction's updates of one row pile up versions that each
             -- next update walks past (an import's thousands of rows would take quadratic time).
-            IF current_setting('{WORK_BUMPED_SETTING}', true) IS DISTINCT FROM 'on' THEN
-                PERFORM set_config('{WORK_BUMPED_SETTING}', 'on', true);
-                {_bump_version("postgresql", WORK_VERSION)};
+            IF current_setting('{setting}', true) IS DISTINCT FROM 'on' THEN
+                PERFORM set_config('{setting}', 'on', true);
+                {_bump_version("postgresql", name)};
             END IF;
             RETURN NULL;
         END;
         $$;
-        """,
+        """
+
+
+def _pg_work_sql() -> list[str]:
+    draft = "'{" + ",".join(DRAFT_COLUMNS) + "}'::text[]"
+    return [
+        _pg_bump_function("th_bump_work_version", WORK_VERSION, WORK_BUMPED_SETTING),
         f"CREATE CONSTRAINT TRIGGER th_article_work_version AFTER INSERT OR DELETE ON {ARTICLE_TABLE} "
         f"{_AT_COMMIT} FOR EACH ROW EXECUTE FUNCTION th_bump_work_version()",
         # Every column but the draft's, so a column added later is covered without a new trigger.
@@ -503,12 +530,74 @@ def drop_work_triggers(schema_editor) -> None:
     _drop(schema_editor, _PG_WORK_DROP, _SQLITE_WORK_TRIGGERS)
 
 
+# --- The links version's triggers (migration 0006) --------------------------------------------
+#
+# Deferred to COMMIT like the work version's, for the same reason: a link check's transaction
+# updates hundreds of shared link rows, and the version row must be the last lock it takes.
+
+LINK_TABLE = "articles_articlelink"
+LINK_STATUS_TABLE = "articles_linkstatus"
+JOB_TABLE = "articles_job"
+CHECK_LINKS_JOB = "check_links"
+
+# (table, trigger, events, condition): a job matters only as a link check queued or running.
+_LINKS_TRIGGERS = (
+    (LINK_TABLE, "th_link_links_version", "INSERT OR UPDATE OR DELETE", ""),
+    (LINK_STATUS_TABLE, "th_link_status_links_version", "UPDATE OR DELETE", ""),
+    (JOB_TABLE, "th_job_insert_links_version", "INSERT", f"NEW.kind = '{CHECK_LINKS_JOB}'"),
+    (JOB_TABLE, "th_job_update_links_version", "UPDATE",
+     f"(OLD.kind = '{CHECK_LINKS_JOB}' OR NEW.kind = '{CHECK_LINKS_JOB}') "
+     "AND (OLD.status, OLD.kind, OLD.article_id) IS DISTINCT FROM (NEW.status, NEW.kind, NEW.article_id)"),
+    (JOB_TABLE, "th_job_delete_links_version", "DELETE", f"OLD.kind = '{CHECK_LINKS_JOB}'"),
+)
+
+
+def _pg_links_sql() -> list[str]:
+    statements = [_pg_bump_function("th_bump_links_version", LINKS_VERSION, LINKS_BUMPED_SETTING)]
+    for table, name, events, condition in _LINKS_TRIGGERS:
+        when = f"WHEN ({condition}) " if condition else ""
+        statements.append(f"CREATE CONSTRAINT TRIGGER {name} AFTER {events} ON {table} {_AT_COMMIT} "
+                          f"FOR EACH ROW {when}EXECUTE FUNCTION th_bump_links_version()")
+    return statements
+
+
+def _sqlite_links_sql() -> list[str]:
+    bump = f"BEGIN {_bump_version('sqlite', LINKS_VERSION)}; END"
+    statements = []
+    for table, name, events, condition in _LINKS_TRIGGERS:
+        # SQLite takes one event per trigger and compares with IS NOT.
+        sqlite_condition = condition.replace("IS DISTINCT FROM", "IS NOT")
+        when = f"WHEN {sqlite_condition} " if condition else ""
+        for event in events.split(" OR "):
+            statements.append(f"CREATE TRIGGER {name}_{event.lower()} AFTER {event} ON {table} "
+                              f"FOR EACH ROW {when}{bump}")
+    return statements
+
+
+def install_links_triggers(schema_editor) -> None:
+    drop_links_triggers(schema_editor)
+    vendor = schema_editor.connection.vendor
+    statements = _pg_links_sql() if vendor == "postgresql" else _sqlite_links_sql() if vendor == "sqlite" else []
+    for sql in statements:
+        schema_editor.execute(sql, params=None)
+
+
+def drop_links_triggers(schema_editor) -> None:
+    postgresql = [f"DROP TRIGGER IF EXISTS {name} ON {table}" for table, name, _, _ in _LINKS_TRIGGERS]
+    sqlite_names = [f"{name}_{event.lower()}" for _, name, events, _ in _LINKS_TRIGGERS
+                    for event in events.split(" OR ")]
+    _drop(schema_editor, [*postgresql, "DROP FUNCTION IF EXISTS th_bump_links_version()"], sqlite_names)
+
+
 # PostgreSQL trigger names per table, for bulk loads that recount afterwards.
 _PG_ARTICLE_WORK_TRIGGERS = ("th_article_work_version", "th_article_work_version_update")
 PG_EVENT_TRIGGERS = ("th_event_work_version",)
 PG_WORK_TRIGGERS = _PG_ARTICLE_WORK_TRIGGERS + PG_EVENT_TRIGGERS
 PG_ARTICLE_TRIGGERS = ("th_article_aggregates", "th_article_aggregates_update", *_PG_ARTICLE_WORK_TRIGGERS)
 PG_EXTRA_TRIGGERS = ("th_extra_reviewer_aggregates",)
+PG_LINKS_TRIGGERS = tuple((table, name) for table, name, _, _ in _LINKS_TRIGGERS)
+# Triggers deferred to COMMIT (tests/conftest.py runs them at each write instead).
+PG_DEFERRED_TRIGGERS = PG_WORK_TRIGGERS + tuple(name for _, name in PG_LINKS_TRIGGERS)
 
 
 # --- Rebuilding and checking ------------------------------------------------------------------
@@ -540,9 +629,9 @@ def _recount_sql(vendor: str) -> list[str]:
 
 
 def bump_versions(*, using: str = "default") -> None:
-    """New published and work versions, for writers that load with the triggers off (the
-    bulk seeder, a recount)."""
-    for name in (PUBLISHED_VERSION, WORK_VERSION):
+    """New published, work and links versions, for writers that load with the triggers off
+    (the bulk seeder, a recount)."""
+    for name in (PUBLISHED_VERSION, WORK_VERSION, LINKS_VERSION):
         AggregateVersion.objects.using(using).update_or_create(
             name=name, defaults={"version": secrets.randbits(62)}
         )

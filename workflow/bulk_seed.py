@@ -452,6 +452,7 @@ class BulkSeeder:
             pairs = [(aggregates.ARTICLE_TABLE, t) for t in aggregates.PG_ARTICLE_TRIGGERS]
             pairs += [(aggregates.EXTRA_REVIEWERS_TABLE, t) for t in aggregates.PG_EXTRA_TRIGGERS]
             pairs += [(aggregates.EVENT_TABLE, t) for t in aggregates.PG_EVENT_TRIGGERS]
+            pairs += list(aggregates.PG_LINKS_TRIGGERS)
             for table, trigger in pairs:
                 cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
         return pairs

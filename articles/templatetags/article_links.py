@@ -2,8 +2,8 @@
 comparison (translate and review pages), so the workflow's pages include one partial each
 without their views computing anything.
 
-``{% link_report article %}`` and ``{% link_comparison article %}`` (both read ``user``
-from the context); ``link_report_context(article, user)`` serves the htmx fragment view.
+``{% link_report article %}`` (reads ``user`` and ``csrf_token`` from the context) and
+``{% link_comparison article %}``; ``link_report_context(article, user)`` serves the htmx fragment view.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import json
 
 from django import template
 from django.db import connection
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from articles.link_services import REPORT_COLUMNS, LinkReport, compare_links, report_from_rows
@@ -87,18 +88,24 @@ def is_web_url(url: str) -> bool:
 
 @register.simple_tag(takes_context=True)
 def link_report(context, article: Article) -> str:
-    """The report, rendered once per distinct content (an article page shows ~30 links).
+    """The report, cached under the links version (``workflow.aggregates``): every write that
+    can change a report moves it at commit, so a finished check shows at once, and a hit
+    reads no link row. The version is read before the links it keys (a report read first
+    could be stored under a version that a commit in between has already moved past)."""
+    from django.template.loader import render_to_string
 
-    The links are read every time, so a finished check shows at once; only the rendering
-    is reused, keyed by everything the partial shows (workflow.fragments.memo_render).
-    """
-    from workflow.fragments import memo_render
+    from workflow import aggregates, fragments
 
-    data = link_report_context(article, context.get("user"))
-    data["pending"] = bool(data["pending"])  # the partial only asks whether one runs
-    inputs = (article.pk, data["report"].entries, data["counts"], data["pending"], data["can_check"])
-    return memo_render("articles/partials/link_report.html", data, inputs=inputs,
-                       fill={"csrf_token": context.get("csrf_token", "")})
+    user = context.get("user")
+    can_check = can_request_link_check(user, article)
+    key = fragments.key("link-report", article.pk, can_check, version=aggregates.links_version())
+
+    def render() -> str:
+        data = {**link_report_context(article, user), "csrf_token": fragments.placeholder("csrf_token")}
+        return render_to_string("articles/partials/link_report.html", data)
+
+    html = fragments.cached(key, render, local=fragments.ROWS)
+    return SafeString(fragments.fill_in(html, {"csrf_token": context.get("csrf_token", "")}))
 
 
 @register.inclusion_tag("articles/partials/link_comparison.html")
