@@ -124,7 +124,8 @@ def ensure_database(args, size: int) -> dict:
     name = db_name(size)
     assert name.startswith(DB_PREFIX)  # never touch any other database
     if not args.reseed and article_count(args, name) == size:
-        log(f"{name}: reusing {size:,} seeded articles")
+        log(f"{name}: reusing {size:,} seeded articles (migrating to this commit)")
+        manage(args, name, "migrate", "--noinput", "-v", "0")
         return {"database": name, "seeded_seconds": None}
     with psycopg.connect(db_url(args, "postgres"), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
