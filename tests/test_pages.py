@@ -181,6 +181,17 @@ def test_published_article_shows_translation_credits_and_timeline(world, people)
     assert html.count('<time datetime=') >= 6  # the timeline: claim … publish
 
 
+def test_article_credits_list_the_reviewer_first_then_the_other_reviewers_once(world, people):
+    article = world["published"]
+    ross, rose = make_user("ross", "reviewer"), make_user("rose", "reviewer")
+    article.extra_reviewers.add(rose, ross, people["reviewer"])  # the main reviewer again: once
+    Article.objects.filter(pk=article.pk).update(updated_at=timezone.now())  # as an admin save does
+    html = Client().get(reverse("workflow:article_detail", args=[article.pk])).content.decode()
+    reviewed = html[html.index("<dt>校对</dt>"):]
+    reviewed = reviewed[:reviewed.index("</dd>")]
+    assert re.findall(r'href="/people/(\w+)/"', reviewed) == ["rita", "ross", "rose"]
+
+
 def walk(client, url, params=None):
     """Follow "Next page" links; return the article ids in page order."""
     seen: list[int] = []
@@ -376,6 +387,10 @@ def test_contributor_page_counts(world, people):
     html = Client(HTTP_ACCEPT_LANGUAGE="en").get(reverse("workflow:contributor", args=["alice"])).content.decode()
     assert re.search(r"<strong>1</strong>Translated", html)
     assert re.search(r"<strong>2</strong>In progress", html)
+    assert re.search(r"<strong>1.0</strong>Score", html)
+    make_user("newcomer", "translator")  # no counters yet: zeros, not an error
+    html = Client(HTTP_ACCEPT_LANGUAGE="en").get(reverse("workflow:contributor", args=["newcomer"])).content.decode()
+    assert re.search(r"<strong>0</strong>Translated", html) and re.search(r"<strong>0</strong>In progress", html)
 
 
 def test_atom_feed_lists_published_translations(world):

@@ -21,6 +21,7 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import connection
 from django.db.models import (
+    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
@@ -364,10 +365,37 @@ def timeline_rows(article: Article) -> list[Row]:
     return rows
 
 
-def reviewers_of(article: Article) -> list:
-    people = [article.reviewer] if article.reviewer_id else []
-    people += [u for u in article.extra_reviewers.all() if u.pk != article.reviewer_id]
-    return people
+@dataclass(frozen=True)
+class Credits:
+    """The usernames an article page credits (``{% person %}`` takes names)."""
+
+    collector: str | None
+    translator: str | None
+    reviewers: list[str]
+    publisher: str | None
+
+
+def credits_of(article: Article) -> Credits:
+    """Who collected, translated, reviewed and published ``article``, in one query: the
+    main reviewer first, then the extra reviewers who are not that same person."""
+    roles = {role: getattr(article, f"{role}_id") for role in ("collector", "translator", "reviewer", "publisher")}
+    names: dict[int, str] = {}
+    extra: list[str] = []
+    extra_rows = Article.extra_reviewers.through.objects.filter(article_id=article.pk)
+    rows = (get_user_model().objects
+            .filter(Q(pk__in=[pk for pk in roles.values() if pk]) | Q(pk__in=extra_rows.values("user_id")))
+            .annotate(extra=Exists(extra_rows.filter(user_id=OuterRef("pk"))))
+            .values_list("pk", "username", "extra").order_by("pk"))
+    for pk, username, is_extra in rows:
+        names[pk] = username
+        if is_extra and pk != roles["reviewer"]:
+            extra.append(username)
+    return Credits(
+        collector=names.get(roles["collector"]),
+        translator=names.get(roles["translator"]),
+        reviewers=([names[roles["reviewer"]]] if roles["reviewer"] in names else []) + extra,
+        publisher=names.get(roles["publisher"]),
+    )
 
 
 def revisions(article: Article, *, kind: str | None = None) -> list[Revision]:
@@ -531,10 +559,18 @@ IN_PROGRESS_STATES = (ArticleState.CLAIMED, ArticleState.SUBMITTED, ArticleState
 
 def contributor_counts(user: AbstractUser) -> dict[str, int]:
     """Published credits per role (the counters), plus work in progress (the person's own
-    few in-flight articles, read through the translator index)."""
-    row = aggregates.ContributorTotal.objects.filter(user_id=user.pk).values(*ROLE_WEIGHTS).first()
-    counts: dict[str, Any] = dict(row) if row else dict.fromkeys(ROLE_WEIGHTS, 0)
-    counts["in_progress"] = Article.objects.filter(translator_id=user.pk, state__in=IN_PROGRESS_STATES).count()
+    few in-flight articles, read through the translator index), in one query."""
+    states = ", ".join(["%s"] * len(IN_PROGRESS_STATES))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(f't.{role}' for role in ROLE_WEIGHTS)}, "  # noqa: S608 - names only
+            f"(SELECT COUNT(*) FROM {Article._meta.db_table} a WHERE a.translator_id = %s AND a.state IN ({states})) "
+            f"FROM (SELECT 1) AS one LEFT JOIN {aggregates.ContributorTotal._meta.db_table} t ON t.user_id = %s",
+            [user.pk, *IN_PROGRESS_STATES, user.pk],
+        )
+        *credits, in_progress = cursor.fetchone()
+    counts: dict[str, Any] = {role: n or 0 for role, n in zip(ROLE_WEIGHTS, credits, strict=True)}
+    counts["in_progress"] = in_progress
     counts["score"] = round(sum(ROLE_WEIGHTS[r] * counts[r] for r in ROLE_WEIGHTS), 1)
     return counts
 

@@ -13,7 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from articles.models import Article
 
-from .. import aggregates, services
+from .. import services
 
 
 def signed_in(view: Callable) -> Callable:
@@ -32,13 +32,9 @@ def signed_in(view: Callable) -> Callable:
     return wrapper
 
 
-def get_article(pk: int, *, bodies: bool = True, names_only: bool = False) -> Article:
-    """The article with its people; ``names_only`` loads just their ids and usernames (a page
-    that links them needs no more, and four full user rows are most of the query's cost)."""
+def get_article(pk: int, *, bodies: bool = True) -> Article:
+    """The article with its people."""
     qs = Article.objects.with_people()
-    if names_only:
-        qs = qs.only(*(f.attname for f in Article._meta.concrete_fields),
-                     *(f"{role}__username" for role in aggregates.ROLES))
     if not bodies:
         qs = qs.without_bodies()
     return get_object_or_404(qs, pk=pk)

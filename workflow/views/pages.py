@@ -14,7 +14,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from articles.models import ArticleState, LcttSource
+from articles.models import Article, ArticleState, LcttSource
 
 from .. import permissions, selectors
 from ..forms import (
@@ -70,7 +70,8 @@ def actions_for(user, article) -> dict[str, bool]:
 
 @require_GET
 def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    article = get_article(pk, names_only=True)
+    # The row alone: the names it credits are read only when the cached header is missing.
+    article = get_object_or_404(Article, pk=pk)
     if not permissions.can_view_article(request.user, article):
         if not request.user.is_authenticated:
             from django.contrib.auth.views import redirect_to_login
@@ -82,7 +83,7 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "article": article,
         # Read only when the cached header or timeline is missing ({% memo %} in the template):
         # every change to them moves article.updated_at or source_changed_at, their keys.
-        "reviewers": SimpleLazyObject(lambda: selectors.reviewers_of(article)),
+        "credits": SimpleLazyObject(lambda: selectors.credits_of(article)),
         "events": SimpleLazyObject(lambda: selectors.timeline_rows(article)),
         "allowed": allowed,
         "publish_form": PublishForm(),
