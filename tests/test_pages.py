@@ -479,3 +479,20 @@ def test_reviewer_edits_save_back_to_the_review_page(world, people):
     assert stale.status_code == 409 and "过时的版本" in body and "Submit for review" not in body
     review = client.get(reverse("workflow:review", args=[article.pk])).content.decode()
     assert "Edits made during this review" in review and "校对改动" in review
+
+
+@pytest.mark.parametrize("prefix", ["/", "/translate-hub/"])
+def test_cached_urls_are_what_reverse_gives_under_each_script_prefix(prefix):
+    from django.urls import get_script_prefix, set_script_prefix
+
+    from workflow.templatetags.workflow_tags import url_cached
+
+    before = get_script_prefix()
+    set_script_prefix(prefix)
+    try:
+        for name in ("workflow:feed", "workflow:published_list", "login", "set_language", "admin:index"):
+            assert url_cached(name) == reverse(name) and url_cached(name).startswith(prefix)
+        for username in ("alice", "名字 with space", "a.b+c@d"):
+            assert url_cached("workflow:contributor", username) == reverse("workflow:contributor", args=[username])
+    finally:
+        set_script_prefix(before)

@@ -16,7 +16,7 @@ from articles.rendering import render_markdown_cached
 
 from .. import selectors
 from ..fragments import changes_at
-from ..urlcache import reverse_one
+from ..urlcache import reverse_fixed, reverse_one
 
 register = template.Library()
 
@@ -27,6 +27,13 @@ _CATEGORY_LABELS = dict(Category.choices)  # lazy labels: str() gives the active
 def markdown(text: str | None) -> SafeString:
     """Markdown → sanitized HTML (articles.rendering, nh3 allow-list): safe to mark safe."""
     return mark_safe(render_markdown_cached(text or ""))  # noqa: S308 - sanitized by nh3
+
+
+@register.simple_tag
+def url_cached(name: str, *args: object) -> str:
+    """``{% url %}`` for patterns of no or one argument, reversed once per process (every
+    page's header links to a dozen of them)."""
+    return reverse_one(name, args[0]) if args else reverse_fixed(name)
 
 
 @register.simple_tag
