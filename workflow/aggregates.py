@@ -56,6 +56,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -411,12 +412,16 @@ def _sqlite_sql() -> list[str]:
     ]
 
 
-def install_triggers(schema_editor) -> None:
-    drop_triggers(schema_editor)
+def _install(schema_editor, postgresql: Callable[[], list[str]], sqlite: Callable[[], list[str]]) -> None:
     vendor = schema_editor.connection.vendor
-    statements = _postgresql_sql() if vendor == "postgresql" else _sqlite_sql() if vendor == "sqlite" else []
+    statements = postgresql() if vendor == "postgresql" else sqlite() if vendor == "sqlite" else []
     for sql in statements:
         schema_editor.execute(sql, params=None)
+
+
+def install_triggers(schema_editor) -> None:
+    drop_triggers(schema_editor)
+    _install(schema_editor, _postgresql_sql, _sqlite_sql)
 
 
 def _drop(schema_editor, postgresql: list[str], sqlite_names: list[str]) -> None:
@@ -576,10 +581,7 @@ def _sqlite_links_sql() -> list[str]:
 
 def install_links_triggers(schema_editor) -> None:
     drop_links_triggers(schema_editor)
-    vendor = schema_editor.connection.vendor
-    statements = _pg_links_sql() if vendor == "postgresql" else _sqlite_links_sql() if vendor == "sqlite" else []
-    for sql in statements:
-        schema_editor.execute(sql, params=None)
+    _install(schema_editor, _pg_links_sql, _sqlite_links_sql)
 
 
 def drop_links_triggers(schema_editor) -> None:
