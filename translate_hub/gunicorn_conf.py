@@ -35,7 +35,11 @@ errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 preload_app = os.environ.get("GUNICORN_PRELOAD", "1") == "1"
 
-# The app is imported once in the master (preload_app) and forked: frozen, its objects are
+# The app is imported once in the master (preload_app) and warmed up there (translate_hub.wsgi,
+# warmup.py: views, templates, catalogs), so a worker forked later — the first ones and each
+# one max_requests replaces — serves its first request warm; a cold worker spent ~0.4 s of
+# CPU on it while its clients waited (bench/http: p99 about 1 s in runs with a replacement,
+# ~60 ms with warm workers replaced every 3,000 requests). Frozen, the app's objects are
 # left out of every garbage collection in the workers (and their memory stays shared). A
 # request allocates thousands of short-lived objects; collecting the youngest generation
 # every 700 allocations (the default) cost bench/http ~20 % of its requests per second.
