@@ -378,7 +378,7 @@ class Credits:
 def credits_of(article: Article) -> Credits:
     """Who collected, translated, reviewed and published ``article``, in one query: the
     main reviewer first, then the extra reviewers who are not that same person."""
-    roles = {role: getattr(article, f"{role}_id") for role in ("collector", "translator", "reviewer", "publisher")}
+    roles = {role: getattr(article, f"{role}_id") for role in aggregates.ROLES}
     names: dict[int, str] = {}
     extra: list[str] = []
     extra_rows = Article.extra_reviewers.through.objects.filter(article_id=article.pk)
