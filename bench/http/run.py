@@ -318,16 +318,28 @@ def measure_get(args, server: Server, paths: list[str], cookie: str = "") -> dic
     return wrk(args, server, script="get.lua", env=env, duration=args.duration, threads=2)
 
 
-def release_all(server: Server) -> None:
-    """A wrk run may stop between a claim and its release: start each run from "available"."""
-    for session, csrf, article in server.identities:
-        request = urllib.request.Request(
-            f"{server.base}/articles/{article}/release/", data=b"", method="POST",
-            headers={"Cookie": f"sessionid={session}; csrftoken={csrf}", "X-CSRFToken": csrf})
-        opener = urllib.request.build_opener(_NoRedirect)
-        # 302 (released) or a refusal (it was not claimed): both fine
-        with contextlib.suppress(urllib.error.HTTPError):
-            opener.open(request, timeout=30).close()
+def release_all(args, server: Server) -> None:
+    """Start each run with every cycle's article available. A wrk run may stop between a
+    claim and its release, and a claim it sent may still be running on the server after wrk
+    has exited (and after a release sent meanwhile was refused): release until the database
+    shows them all available."""
+    articles = [int(article) for _, _, article in server.identities]
+    opener = urllib.request.build_opener(_NoRedirect)
+    for _ in range(100):
+        for session, csrf, article in server.identities:
+            request = urllib.request.Request(
+                f"{server.base}/articles/{article}/release/", data=b"", method="POST",
+                headers={"Cookie": f"sessionid={session}; csrftoken={csrf}", "X-CSRFToken": csrf})
+            # 302 (released) or a refusal (it was not claimed): both fine
+            with contextlib.suppress(urllib.error.HTTPError):
+                opener.open(request, timeout=30).close()
+        with psycopg.connect(db_url(args, server.database["database"])) as conn:
+            states = {row[0] for row in conn.execute(
+                "SELECT state FROM articles_article WHERE id = ANY(%s)", [articles])}
+        if states == {"available"}:
+            return
+        time.sleep(0.1)
+    raise SystemExit(f"the claim cycle's articles are still {sorted(states)} after 100 releases")
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -338,11 +350,11 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 def measure_claims(args, server: Server) -> dict:
     env = {"BENCH_IDENTITIES": ";".join(f"{s}|{c}|{a}" for s, c, a in server.identities)}
     n = len(server.identities)
-    release_all(server)
+    release_all(args, server)
     wrk(args, server, script="claim_release.lua", env=env, duration=args.warmup, threads=n)
-    release_all(server)
+    release_all(args, server)
     result = wrk(args, server, script="claim_release.lua", env=env, duration=args.duration, threads=n)
-    release_all(server)
+    release_all(args, server)
     return result
 
 
