@@ -128,12 +128,13 @@ def cached_block(cache_key: str, render: Callable[[], str], *, values: dict[str,
 # --- Rendering memoized by its inputs ---------------------------------------------------------
 
 
-def memo_render(template_name: str, context: dict, *, inputs: object,
+def memo_render(template_name: str, context: dict | Callable[[], dict], *, inputs: object,
                 fill: dict[str, str] | None = None, timeout: int = DEFAULT_TIMEOUT) -> SafeString:
     """``render_to_string(template_name, context)``, cached under a hash of ``inputs``.
 
     ``inputs`` must determine the output completely (plain values — ids, strings, dates —
     not model instances, whose repr hides their fields); the language is added here.
+    ``context`` may be a function, called only on a miss, when its data costs queries.
     ``fill`` names context variables that differ per request (``csrf_token``, a return
     address): the template renders a placeholder for each, and every page puts its own
     (already escaped) value back, so a cached fragment never carries anyone's token.
@@ -144,6 +145,7 @@ def memo_render(template_name: str, context: dict, *, inputs: object,
     digest = hashlib.sha256(repr((inputs, sorted(values))).encode()).hexdigest()[:32]
     cache_key = f"memo:{template_name}:{get_language()}:{digest}"
     html = cached(cache_key, lambda: render_to_string(
-        template_name, {**context, **{name: placeholder(name) for name in values}}),
+        template_name, {**(context() if callable(context) else context),
+                        **{name: placeholder(name) for name in values}}),
         timeout=timeout, local=ROWS)
     return SafeString(fill_in(html, values))

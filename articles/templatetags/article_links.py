@@ -12,7 +12,6 @@ import json
 
 from django import template
 from django.db import connection
-from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from articles.link_services import REPORT_COLUMNS, LinkReport, compare_links, report_from_rows
@@ -92,20 +91,13 @@ def link_report(context, article: Article) -> str:
     can change a report moves it at commit, so a finished check shows at once, and a hit
     reads no link row. The version is read before the links it keys (a report read first
     could be stored under a version that a commit in between has already moved past)."""
-    from django.template.loader import render_to_string
-
-    from workflow import aggregates, fragments
+    from workflow import aggregates
+    from workflow.fragments import memo_render
 
     user = context.get("user")
-    can_check = can_request_link_check(user, article)
-    key = fragments.key("link-report", article.pk, can_check, version=aggregates.links_version())
-
-    def render() -> str:
-        data = {**link_report_context(article, user), "csrf_token": fragments.placeholder("csrf_token")}
-        return render_to_string("articles/partials/link_report.html", data)
-
-    html = fragments.cached(key, render, local=fragments.ROWS)
-    return SafeString(fragments.fill_in(html, {"csrf_token": context.get("csrf_token", "")}))
+    inputs = (article.pk, can_request_link_check(user, article), aggregates.links_version())
+    return memo_render("articles/partials/link_report.html", lambda: link_report_context(article, user),
+                       inputs=inputs, fill={"csrf_token": context.get("csrf_token", "")})
 
 
 @register.inclusion_tag("articles/partials/link_comparison.html")
