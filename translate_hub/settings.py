@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlparse
 
 import dj_database_url
 from csp.constants import NONCE
@@ -346,6 +347,9 @@ if REDIS_URL:
         # The worker's own reconnects use broker_connection_max_retries, not this.
         "max_retries": 0,
     }
+    if urlparse(REDIS_URL).scheme in ("redis", "rediss"):
+        # kombu's Redis transport, surviving a Redis restart (the why is in the module)
+        CELERY_BROKER_TRANSPORT = "translate_hub.broker:Transport"
 else:
     _broker_dir = VAR_DIR / "celery-broker"
     for _sub in ("out", "processed", "control"):
