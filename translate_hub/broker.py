@@ -8,8 +8,8 @@ both build a Redis client from ``transport.client``, and stock kombu 5.7 raises
 ``AttributeError: 'NoneType' object has no attribute 'hostname'``. That is not one of the
 transport's connection errors, so nothing on the way treats it as a lost connection: the
 worker logs "Unrecoverable error" and exits with jobs still queued. CI met it in
-tests/test_faults.py's Redis restart; a job running while Redis stops reproduces it every
-time (test_the_worker_lives_through_redis_going_away_while_a_job_runs), and
+tests/test_faults.py's Redis restart; a job running while Redis stops reproduced it in
+each of three tries (test_the_worker_lives_through_redis_going_away_while_a_job_runs), and
 tests/test_broker.py shows it on kombu alone.
 
 Raising redis-py's ConnectionError instead lets the paths that already expect a lost
