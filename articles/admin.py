@@ -8,6 +8,7 @@ withdrawn instead — and their audit events are shown read-only.
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -31,6 +32,10 @@ from .models import (
     LcttSource,
     LinkStatus,
 )
+
+# A source address typed without a scheme is taken as https:// (Django 6's default; Django
+# 5.2 warns for every model URLField form that does not say so).
+URLS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
 
 
 class QueueFilter(admin.SimpleListFilter):
@@ -94,6 +99,7 @@ LIFECYCLE_FIELDS = (
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
+    formfield_overrides = URLS_ASSUME_HTTPS
     list_display = ("display_title", "state", "category", "difficulty", "translator", "reviewer",
                     "claim_deadline", "submitted_at", "published_at")
     list_filter = (QueueFilter, "state", "category", "difficulty")
@@ -251,6 +257,7 @@ class DomainRuleAdmin(admin.ModelAdmin):
 
 @admin.register(Feed)
 class FeedAdmin(admin.ModelAdmin):
+    formfield_overrides = URLS_ASSUME_HTTPS
     list_display = ("__str__", "url", "active", "category", "last_polled_at", "last_status")
     list_filter = ("active", "category")
     search_fields = ("title", "url")
@@ -268,6 +275,7 @@ class FeedAdmin(admin.ModelAdmin):
 
 @admin.register(FeedEntry)
 class FeedEntryAdmin(admin.ModelAdmin):
+    formfield_overrides = URLS_ASSUME_HTTPS
     list_display = ("__str__", "feed", "status", "published_at")
     list_filter = ("status",)
     search_fields = ("title", "url")
