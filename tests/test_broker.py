@@ -16,6 +16,7 @@ from django.conf import settings
 from kombu import Connection
 from kombu.common import ignore_errors
 
+from tests import test_jobs_worker
 from tests.conftest import IN_CI
 from tests.redis_server import RedisServer
 
@@ -24,11 +25,7 @@ pytestmark = pytest.mark.services
 OUR_TRANSPORT = "translate_hub.broker:Transport"
 
 
-@pytest.fixture
-def redis_server(tmp_path):
-    server = RedisServer(tmp_path).start()
-    yield server
-    server.stop()
+redis_server = test_jobs_worker.redis_server  # a private redis-server on a free port
 
 
 def delivered_and_unacked(server: RedisServer, transport: str):
