@@ -493,3 +493,46 @@ def test_the_user_comes_with_their_roles_and_unread_count(people):
     user.save(update_fields=["is_active"])
     assert WorkflowModelBackend().get_user(user.pk) is None
     assert client.get("/my-work/").status_code == 302
+
+
+# --- The claim + release cycle ----------------------------------------------------------------
+
+
+def statements(queries) -> list[str]:
+    return [q["sql"].split(None, 1)[0].upper() for q in queries]
+
+
+def test_claim_and_release_posts_run_a_fixed_short_list_of_statements(people):
+    """bench/http's claim + release cycle, statement by statement: each one is a round trip on
+    the hot path of a translator's work, so one added here shows as a failure, not as a slower
+    benchmark. (Savepoints stand in for BEGIN and COMMIT: tests run inside a transaction.)"""
+    user = people["translator"]
+    for _ in range(2):  # the same list whatever the database holds
+        target = article(S.AVAILABLE)
+        client = signed_in(user)
+        with CaptureQueriesContext(connection) as claim:
+            response = client.post(f"/articles/{target.pk}/claim/")
+        assert response.status_code == 302 and response["Location"] == f"/articles/{target.pk}/translate/"
+        # the user (roles, counts), then: lock the user, claim, record the claim and the event
+        assert statements(claim) == ["SELECT", "SAVEPOINT", "SELECT", "UPDATE", "INSERT", "INSERT", "RELEASE"]
+        with CaptureQueriesContext(connection) as release:
+            response = client.post(f"/articles/{target.pk}/release/")
+        assert response.status_code == 302 and response["Location"] == "/my-work/"
+        # the user, then: lock the article, end the claim, free the article, the event
+        assert statements(release) == ["SELECT", "SAVEPOINT", "SELECT", "UPDATE", "UPDATE", "INSERT", "RELEASE"]
+        target.refresh_from_db()
+        assert target.state == S.AVAILABLE and target.translator_id is None
+        assert list(Event.objects.filter(article=target).values_list("action", flat=True).order_by("id")) == [
+            "claim", "release"]
+        seed_bulk(SeedOptions(articles=200, users=10, body_min=200, body_max=600, links_per_article=3,
+                              seed=7, append=True))
+
+
+def test_claim_and_release_of_an_unknown_article_are_404s(people):
+    client = signed_in(people["translator"])
+    missing = (Article.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1000
+    events_before = Event.objects.count()
+    for action in ("claim", "release"):
+        assert client.post(f"/articles/{missing}/{action}/").status_code == 404
+    assert Event.objects.count() == events_before
+    assert not Claim.objects.filter(user=people["translator"]).exists()

@@ -124,7 +124,7 @@ class TestReleaseAndExpire:
 
     def test_someone_else_cannot_release(self, article, people):
         services.claim_article(article=article, user=people["alice"])
-        with pytest.raises(services.NotAllowed):
+        with translation.override("en"), pytest.raises(services.NotAllowed, match="Only alice, who claimed"):
             services.release_claim(article=article, user=people["bob"])
         assert fresh(article).state == ArticleState.CLAIMED
 

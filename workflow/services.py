@@ -37,7 +37,9 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F, Subquery
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import LessThan
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -120,8 +122,15 @@ def _state_label(state: str) -> str:
     return str(ArticleState(state).label) if state in ArticleState.values else state
 
 
-def _lock(article: Article) -> Article:
-    """Lock and re-read the article row (state, people, version), without the bodies."""
+def _lock(article: Article, *, only: tuple[str, ...] = ()) -> Article:
+    """Lock and re-read the article row (state, people, version), without the bodies.
+
+    ``only`` reads just those columns and no people: for the transitions a translator runs
+    over and over (release), where the three joined users are read on every call but only
+    named when the transition is refused (then read on access, one query).
+    """
+    if only:
+        return Article.objects.select_for_update().only(*only).get(pk=article.pk)
     return (
         Article.objects.select_for_update(of=("self",))
         .select_related("translator", "reviewer", "collector")
@@ -209,7 +218,17 @@ def claim_deadline_from(now: dt.datetime) -> dt.datetime:
 
 
 def open_claim_count(user: User) -> int:
-    return Claim.objects.filter(user_id=user.pk, ended_at__isnull=True).count()
+    return _open_claims(user).count()
+
+
+def _open_claims(user: User):
+    return Claim.objects.filter(user_id=user.pk, ended_at__isnull=True)
+
+
+def _under_claim_limit(user: User) -> LessThan:
+    """``user`` holds fewer open claims than allowed, as a condition for the claim's UPDATE."""
+    count = _open_claims(user).order_by().values("user_id").annotate(n=Count("pk")).values("n")
+    return LessThan(Coalesce(Subquery(count), 0), settings.MAX_OPEN_CLAIMS)
 
 
 def _quality_blockers(article: Article) -> list[str]:
@@ -281,39 +300,26 @@ def claim_article(*, article: Article, user: User) -> Claim:
     from django.contrib.auth import get_user_model
 
     with transaction.atomic():
-        # Serialise this user's claims so the limit holds under concurrency.
+        # Serialise this user's claims so the limit holds under concurrency: the UPDATE below
+        # counts their open claims in a statement that starts after this lock is granted, so
+        # it sees the claim of any request of theirs that held the lock before.
         list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk"))
-        if open_claim_count(user) >= settings.MAX_OPEN_CLAIMS:
-            raise ClaimLimitReached(
-                _("You already hold %(n)d open claims, the most allowed. Submit or release one first.")
-                % {"n": settings.MAX_OPEN_CLAIMS}
-            )
         now = timezone.now()
         deadline = claim_deadline_from(now)
-        won = Article.objects.filter(pk=article.pk, state=ArticleState.AVAILABLE).update(
+        # One statement decides both the race for the article and the claim limit.
+        won = Article.objects.filter(pk=article.pk, state=ArticleState.AVAILABLE).filter(
+            _under_claim_limit(user)
+        ).update(
             state=ArticleState.CLAIMED, translator_id=user.pk, claimed_at=now,
             claim_deadline=deadline, updated_at=now,
         )
         if not won:
-            current = (
-                Article.objects.select_related("translator")
-                .defer("source_markdown", "translation_markdown").get(pk=article.pk)
-            )
-            if current.state == ArticleState.CLAIMED and current.translator_id == user.pk:
-                raise AlreadyClaimed(_("You have already claimed this article."), holder=user)
-            if current.state == ArticleState.CLAIMED or (
-                current.translator_id and current.state in (ArticleState.SUBMITTED, ArticleState.IN_REVIEW)
-            ):
-                raise AlreadyClaimed(
-                    _("Already claimed by %(name)s") % {"name": _name(current.translator)},
-                    holder=current.translator,
-                )
-            raise _wrong_state(current, _("claimed"))
+            raise _claim_refusal(article, user)
         try:
-            with transaction.atomic():
-                claim = Claim.objects.create(
-                    article_id=article.pk, user_id=user.pk, claimed_at=now, deadline=deadline
-                )
+            # No savepoint: a failure here ends the whole claim, so there is nothing to keep.
+            claim = Claim.objects.create(
+                article_id=article.pk, user_id=user.pk, claimed_at=now, deadline=deadline
+            )
         except IntegrityError as exc:  # pragma: no cover - the UPDATE above already decided
             raise AlreadyClaimed(_("Someone else claimed this article at the same moment.")) from exc
         _log(article, actor=user, action=EventAction.CLAIM, from_state=ArticleState.AVAILABLE,
@@ -323,6 +329,29 @@ def claim_article(*, article: Article, user: User) -> Claim:
         setattr(article, name, value)
     article.translator = user
     return claim
+
+
+def _claim_refusal(article: Article, user: User) -> TransitionError:
+    """Why the claim's UPDATE touched no row: the limit first, as the person can act on it."""
+    if open_claim_count(user) >= settings.MAX_OPEN_CLAIMS:
+        return ClaimLimitReached(
+            _("You already hold %(n)d open claims, the most allowed. Submit or release one first.")
+            % {"n": settings.MAX_OPEN_CLAIMS}
+        )
+    current = (
+        Article.objects.select_related("translator")
+        .defer("source_markdown", "translation_markdown").get(pk=article.pk)
+    )
+    if current.state == ArticleState.CLAIMED and current.translator_id == user.pk:
+        return AlreadyClaimed(_("You have already claimed this article."), holder=user)
+    if current.state == ArticleState.CLAIMED or (
+        current.translator_id and current.state in (ArticleState.SUBMITTED, ArticleState.IN_REVIEW)
+    ):
+        return AlreadyClaimed(
+            _("Already claimed by %(name)s") % {"name": _name(current.translator)},
+            holder=current.translator,
+        )
+    return _wrong_state(current, _("claimed"))
 
 
 def _return_to_available(article: Article, current: Article, *, actor: User | None,
@@ -339,7 +368,7 @@ def release_claim(*, article: Article, user: User) -> Article:
     """The translator gives the article back; the draft stays for the next translator."""
     _require_user(user)
     with transaction.atomic():
-        current = _lock(article)
+        current = _lock(article, only=("state", "translator_id", "available_at"))
         if current.state != ArticleState.CLAIMED:
             raise _wrong_state(current, _("released"))
         if current.translator_id != user.pk and not user.is_staff:

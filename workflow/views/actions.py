@@ -13,7 +13,7 @@ from articles.models import ArticleState
 
 from .. import services
 from ..forms import NoteForm, PublishForm, TranslationForm, WithdrawForm
-from .helpers import forbidden, get_article, get_article_id, run_transition, safe_next, signed_in
+from .helpers import article_reference, forbidden, get_article, run_transition, safe_next, signed_in
 from .pages import _progress, translate_context
 
 
@@ -21,7 +21,7 @@ from .pages import _progress, translate_context
 @require_POST
 def claim(request: HttpRequest, pk: int) -> HttpResponse:
     # The htmx answer redraws the list row (its people too); a plain POST only redirects.
-    article = get_article(pk, bodies=False) if request.htmx else get_article_id(pk)
+    article = get_article(pk, bodies=False) if request.htmx else article_reference(pk)
 
     def row(success: str | None, error: str | None) -> HttpResponse:
         article.refresh_from_db(fields=["state", "translator", "claim_deadline"])
@@ -47,7 +47,7 @@ def _claim_days() -> int:
 @signed_in
 @require_POST
 def release(request: HttpRequest, pk: int) -> HttpResponse:
-    article = get_article_id(pk)  # the service reads and locks the row itself
+    article = article_reference(pk)
     return run_transition(
         request, lambda: services.release_claim(article=article, user=request.user),
         success=_("Released. The article is available to others again; your draft stays with it."),

@@ -7,7 +7,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -40,12 +40,11 @@ def get_article(pk: int, *, bodies: bool = True) -> Article:
     return get_object_or_404(qs, pk=pk)
 
 
-def get_article_id(pk: int) -> Article:
-    """The article with its id, state and people's ids only: for actions whose service
-    reads (and locks) the row itself. A 404 for an unknown id, like get_article."""
-    return get_object_or_404(
-        Article.objects.only("id", "state", "translator_id", "reviewer_id", "collector_id"), pk=pk
-    )
+def article_reference(pk: int) -> Article:
+    """The article as its id alone, for actions whose service reads (and locks) the row
+    itself: one query fewer per action. An unknown id surfaces from the service as
+    ``Article.DoesNotExist``, which run_transition answers with a 404 like get_article."""
+    return Article(pk=pk)
 
 
 def safe_next(request: HttpRequest, default: str) -> str:
@@ -75,11 +74,13 @@ def run_transition(
 ) -> HttpResponse:
     """Run one service call and answer: redirect + message, or an htmx fragment.
 
-    NotAllowed → 403; any other TransitionError → the message (409 for htmx, a redirect
+    An unknown article → 404; NotAllowed → 403; any other TransitionError → the message (409 for htmx, a redirect
     with an error message otherwise). Nothing here can turn a refusal into a 500.
     """
     try:
         action()
+    except Article.DoesNotExist as missing:
+        raise Http404 from missing
     except services.NotAllowed as error:
         return forbidden(request, error.message)
     except services.TransitionError as error:
