@@ -16,7 +16,7 @@ Each public function is one transition, keyword-only and typed. Like Wagtail's
 Claims take no article lock: the conditional ``UPDATE … WHERE state = 'available'`` decides
 the winner and the partial unique index ``one_open_claim_per_article`` backs it up. The claim
 limit is made race-free by locking the claiming user's row first, so two simultaneous claims
-by one person are counted one after the other.
+by one person are counted one after the other (the count is part of the claim's UPDATE).
 
 Transactions: every transition runs in ``transaction.atomic()``. They are not ``durable``
 because transitions compose — "approve and publish" (LCTT's RP) is three transitions in one
