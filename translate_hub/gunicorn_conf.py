@@ -40,10 +40,17 @@ preload_app = os.environ.get("GUNICORN_PRELOAD", "1") == "1"
 # one max_requests replaces — serves its first request warm; a cold worker spent ~0.4 s of
 # CPU on it while its clients waited (bench/http: p99 about 1 s in runs with a replacement,
 # ~60 ms with warm workers replaced every 3,000 requests). Frozen, the app's objects are
-# left out of every garbage collection in the workers (and their memory stays shared). A
-# request allocates thousands of short-lived objects; collecting the youngest generation
-# every 700 allocations (the default) cost bench/http ~20 % of its requests per second.
-_gc_gen0 = int(os.environ.get("GUNICORN_GC_GEN0", 20000))
+# left out of every garbage collection in the workers (and their memory stays shared).
+#
+# The youngest generation is collected every 2,000 net allocations instead of 700. Every
+# request leaves 40-120 objects in reference cycles (Django's lazy request.user closes over
+# the request; forms cache their bound fields), which only the collector frees, and a
+# collection's pause grows with the generation: 0.3 ms at 700, 0.65 ms at 2,000, 10-17 ms at
+# 20,000 (in one process; under bench/http's load a worker's 20,000-object collections took
+# 80 ms on average, up to 150 ms, and every request of that worker waited). The total time
+# spent collecting is about the same at each size (per request: 60-67 us at 700, 46 us at
+# 2,000, 69-71 us at 20,000); at 20,000 it showed as every page's p99 (bench/http/README.md).
+_gc_gen0 = int(os.environ.get("GUNICORN_GC_GEN0", 2000))
 
 
 def when_ready(server):
